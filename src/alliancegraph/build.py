@@ -1,0 +1,313 @@
+"""Build once, open fast: compile, infer, validate, and cache the dataset by content.
+
+Cache layout (``$ALLIANCEGRAPH_CACHE``, else ``$XDG_CACHE_HOME/alliancegraph``, else
+``~/.cache/alliancegraph``)::
+
+    builds/<key>/store/        an on-disk Oxigraph store, opened read-only by queries
+    builds/<key>/dataset.nq    the same quads as sorted N-Quads (export, publish)
+    builds/<key>/info.json     counts, inputs and timings of the build
+    current                    the key of the last good build
+    failed/<key>.txt           why the build of those inputs failed (not retried)
+
+``key`` hashes the bytes of every input file (tables, ontology, shapes, extra layers such
+as imports) and the build's own version, so any change rebuilds and nothing stale is
+served silently. A failed build never touches ``current``: the last good build keeps
+answering. Builds are written to a temporary folder and renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import AllianceGraphError, DataError, Problem
+
+#: Bump when the build's output changes for the same inputs.
+BUILD_VERSION = "1"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The folder holding ``data/`` and ``ontology/``: a source checkout, else the bundled copy."""
+    env = os.environ.get("ALLIANCEGRAPH_HOME")
+    if env:
+        return Path(env)
+    checkout = PACKAGE_DIR.parent.parent
+    if (checkout / "data" / "entities.csv").exists() and (checkout / "ontology").is_dir():
+        return checkout
+    return PACKAGE_DIR / "_bundled"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("ALLIANCEGRAPH_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "alliancegraph"
+
+
+@dataclass
+class Inputs:
+    """What a build reads. ``layers`` are extra N-Quads files (imports, synthetic data)."""
+
+    data_dir: Path
+    ontology_dir: Path
+    layers: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def default(cls, root: Path | None = None) -> Inputs:
+        root = root or project_root()
+        return cls(root / "data", root / "ontology")
+
+    @property
+    def root(self) -> Path:
+        return self.data_dir.parent
+
+    def files(self) -> list[Path]:
+        from .curation import ONTOLOGY_FILES, TABLES
+
+        files = [self.data_dir / t for t in TABLES]
+        files += [self.ontology_dir / o for o in (*ONTOLOGY_FILES, "shapes.ttl")]
+        return files + sorted(self.layers)
+
+    def key(self) -> str:
+        """Content hash of every input (a missing file hashes as missing, and fails the build)."""
+        h = hashlib.sha256(f"alliancegraph-build-{BUILD_VERSION}\n".encode())
+        for path in self.files():
+            h.update(path.name.encode() + b"\0")
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"<missing>")
+            h.update(b"\0")
+        return h.hexdigest()[:20]
+
+
+@dataclass
+class Build:
+    """A good build in the cache."""
+
+    key: str
+    path: Path
+    info: dict
+
+    @property
+    def store_path(self) -> Path:
+        return self.path / "store"
+
+    @property
+    def nquads_path(self) -> Path:
+        return self.path / "dataset.nq"
+
+
+class Cache:
+    """The build cache: where builds live and which one is current."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else default_cache_dir()
+
+    def build_dir(self, key: str) -> Path:
+        return self.path / "builds" / key
+
+    def get(self, key: str) -> Build | None:
+        d = self.build_dir(key)
+        info = d / "info.json"
+        if info.exists():
+            return Build(key, d, json.loads(info.read_text(encoding="utf-8")))
+        return None
+
+    def current(self) -> Build | None:
+        try:
+            key = (self.path / "current").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return self.get(key)
+
+    def set_current(self, key: str) -> None:
+        _atomic_write(self.path / "current", key + "\n")
+
+    def failure(self, key: str) -> str | None:
+        try:
+            return (self.path / "failed" / f"{key}.txt").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def record_failure(self, key: str, text: str) -> None:
+        (self.path / "failed").mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.path / "failed" / f"{key}.txt", text)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
+    """Compile, infer and validate ``inputs`` into an in-memory store; raise DataError if bad."""
+    from . import inference, validation
+    from .curation import compile_inputs
+    from .namespaces import GRAPH_ONTOLOGY
+
+    t0 = time.perf_counter()
+    compiled = compile_inputs(inputs.data_dir, inputs.ontology_dir, root=inputs.root)
+    store = ox.Store()
+    store.extend(compiled.quads)
+    for layer in inputs.layers:
+        try:
+            store.bulk_load(path=str(layer), format=ox.RdfFormat.N_QUADS)
+        except SyntaxError as e:
+            raise DataError([Problem(f"{layer}:{e.lineno}", f"N-Quads syntax error: {e.msg}")])
+    t1 = time.perf_counter()
+    inferred = inference.materialise(store)
+    t2 = time.perf_counter()
+    ontology = ox.NamedNode(GRAPH_ONTOLOGY)
+    data = (q.triple for q in store if q.graph_name != ontology)
+    shapes = inputs.ontology_dir / "shapes.ttl"
+    validation.check(
+        data, shapes, origins=compiled.origins, fact_origins=compiled.fact_origins,
+        shapes_display=_display(shapes, inputs.root),
+    )
+    t3 = time.perf_counter()
+    info = {
+        "quads": len(store),
+        "inferred": inferred,
+        "seconds": {"compile": round(t1 - t0, 3), "infer": round(t2 - t1, 3),
+                    "validate": round(t3 - t2, 3)},
+    }
+    return store, info
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def sorted_nquads(store: ox.Store) -> str:
+    """The store as N-Quads, one quad a line, sorted: same content, same bytes."""
+    text = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    return "".join(sorted(set(text.splitlines(keepends=True))))
+
+
+def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool = False) -> Build:
+    """Return the build of ``inputs``, building and caching it if needed.
+
+    Raises :class:`DataError` (every problem, located) if the inputs are invalid; the
+    previous good build stays current.
+    """
+    inputs = inputs or Inputs.default()
+    cache = cache or Cache()
+    key = inputs.key()
+    done = cache.get(key)
+    if done and not force:
+        cache.set_current(key)
+        return done
+    try:
+        store, info = compile_dataset(inputs)
+    except DataError as e:
+        cache.record_failure(key, str(e))
+        raise
+    info.update(key=key, built=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                inputs=[str(p) for p in inputs.files()])
+    final = cache.build_dir(key)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
+    try:
+        nquads = sorted_nquads(store)
+        (tmp / "dataset.nq").write_text(nquads, encoding="utf-8")
+        disk = ox.Store(str(tmp / "store"))
+        disk.bulk_load(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        disk.flush()
+        del disk
+        (tmp / "info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    cache.set_current(key)
+    return Build(key, final, info)
+
+
+def ensure_built(inputs: Inputs | None = None, cache: Cache | None = None,
+                 warn=None) -> Build:
+    """The build to answer queries from: the current inputs' build, built if needed.
+
+    If the inputs changed and no longer build, the last good build answers and ``warn``
+    (default: stderr) is told why, so a broken edit never takes the graph away.
+    """
+    inputs = inputs or Inputs.default()
+    cache = cache or Cache()
+    key = inputs.key()
+    done = cache.get(key)
+    if done:
+        return done
+    failure = cache.failure(key)
+    if failure is None:
+        try:
+            return build(inputs, cache)
+        except DataError as e:
+            failure = str(e)
+    previous = cache.current()
+    if previous is None:
+        raise AllianceGraphError(
+            failure + "\nno earlier good build to fall back on; fix the input and run "
+            "`alliancegraph build`"
+        )
+    (warn or _stderr)(
+        f"warning: the inputs do not build; answering from the last good build "
+        f"{previous.key} ({previous.info.get('built', '?')}).\n{failure}"
+    )
+    return previous
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def export_dataset(b: Build, fmt: str) -> bytes:
+    """Serialise a build deterministically: sorted N-Triples/N-Quads; Turtle, TriG and
+    JSON-LD written by Oxigraph from the sorted quads (it keeps their order)."""
+    nquads = b.nquads_path.read_text(encoding="utf-8")
+    if fmt == "nq":
+        return nquads.encode("utf-8")
+    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    if fmt in ("nt", "ttl"):
+        seen: dict[str, ox.Triple] = {}
+        for q in quads:
+            seen.setdefault(str(q.triple), q.triple)
+        triples = [seen[k] for k in sorted(seen)]
+        if fmt == "nt":
+            return "".join(f"{k} .\n" for k in sorted(seen)).encode("utf-8")
+        from .namespaces import PREFIXES
+
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    formats = {"trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}
+    if fmt not in formats:
+        raise ValueError(f"unknown export format {fmt!r}; expected ttl, nt, nq, trig or jsonld")
+    kwargs = {}
+    if fmt == "trig":
+        from .namespaces import PREFIXES
+
+        kwargs["prefixes"] = PREFIXES
+    return ox.serialize(quads, format=formats[fmt], **kwargs)

@@ -1,0 +1,71 @@
+"""Exceptions of our own, each saying where (file, line, position) and what was expected.
+
+The CLI turns these into one-line messages and meaningful exit codes; nothing here
+prints or exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AllianceGraphError(Exception):
+    """Base class: an error a user can act on, with a message that says how."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as ``file:line`` where known."""
+
+    location: str
+    message: str
+    subject: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        who = f"[{self.subject}] " if self.subject else ""
+        return f"{where}{who}{self.message}"
+
+
+class DataError(AllianceGraphError):
+    """The curated data, ontology or shapes are invalid; lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        count = len(problems)
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input:\n{lines}")
+
+
+class QuerySyntaxError(AllianceGraphError):
+    """A SPARQL query that does not parse; ``line`` and ``column`` are in the user's text."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        self.line, self.column = line, column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"SPARQL syntax error at {where}{message}")
+
+
+class QueryTimeout(AllianceGraphError):
+    """A query ran past its deadline and was stopped."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"query stopped after its {seconds:g} s deadline; "
+            "narrow it (LIMIT, more specific patterns) or raise --timeout"
+        )
+
+
+class EndpointError(AllianceGraphError):
+    """A remote SPARQL endpoint could not be reached or answered with an error."""
+
+
+class UsageError(AllianceGraphError):
+    """The request itself is wrong (unknown name, missing parameter)."""
+
+    exit_code = 2
