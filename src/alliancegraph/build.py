@@ -174,7 +174,9 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
         try:
             store.bulk_load(path=str(layer), format=ox.RdfFormat.N_QUADS)
         except SyntaxError as e:
-            raise DataError([Problem(f"{layer}:{e.lineno}", f"N-Quads syntax error: {e.msg}")])
+            raise DataError(
+                [Problem(f"{layer}:{e.lineno}", f"N-Quads syntax error: {e.msg}")]
+            ) from None
     t1 = time.perf_counter()
     inferred = inference.materialise(store)
     t2 = time.perf_counter()
@@ -182,15 +184,21 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     data = (q.triple for q in store if q.graph_name != ontology)
     shapes = inputs.ontology_dir / "shapes.ttl"
     validation.check(
-        data, shapes, origins=compiled.origins, fact_origins=compiled.fact_origins,
+        data,
+        shapes,
+        origins=compiled.origins,
+        fact_origins=compiled.fact_origins,
         shapes_display=_display(shapes, inputs.root),
     )
     t3 = time.perf_counter()
     info = {
         "quads": len(store),
         "inferred": inferred,
-        "seconds": {"compile": round(t1 - t0, 3), "infer": round(t2 - t1, 3),
-                    "validate": round(t3 - t2, 3)},
+        "seconds": {
+            "compile": round(t1 - t0, 3),
+            "infer": round(t2 - t1, 3),
+            "validate": round(t3 - t2, 3),
+        },
     }
     return store, info
 
@@ -226,8 +234,9 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
     except DataError as e:
         cache.record_failure(key, str(e))
         raise
-    info.update(key=key, built=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                inputs=[str(p) for p in inputs.files()])
+    info.update(
+        key=key, built=time.strftime("%Y-%m-%dT%H:%M:%S%z"), inputs=[str(p) for p in inputs.files()]
+    )
     final = cache.build_dir(key)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
@@ -249,8 +258,7 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
     return Build(key, final, info)
 
 
-def ensure_built(inputs: Inputs | None = None, cache: Cache | None = None,
-                 warn=None) -> Build:
+def ensure_built(inputs: Inputs | None = None, cache: Cache | None = None, warn=None) -> Build:
     """The build to answer queries from: the current inputs' build, built if needed.
 
     If the inputs changed and no longer build, the last good build answers and ``warn``

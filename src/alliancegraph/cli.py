@@ -9,57 +9,64 @@ them, so ``alliancegraph query`` starts fast.
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 
 from .errors import AllianceGraphError
 
-app = typer.Typer(
-    name="alliancegraph",
-    help="Knowledge graph of Chongqing's industrial technology innovation strategic "
-    "alliances (产业技术创新战略联盟): build, query, analyse and view it.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+RESULT_FORMATS = ("table", "json", "csv", "tsv", "xml")
+EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
+
+
+class Group(click.Group):
+    """Lists commands in the order they were added (the order of the data flow)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(
+    cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
+@click.version_option(package_name="alliancegraph")
+def app() -> None:
+    """Knowledge graph of Chongqing's industrial technology innovation strategic
+    alliances (产业技术创新战略联盟): build, query, analyse and view it.
+
+    \b
+    Quick tour:
+      alliancegraph summary
+      alliancegraph query 'SELECT ?l WHERE { ?a a ag:Alliance ; rdfs:label ?l }'
+      alliancegraph export --format ttl --out alliances.ttl
+    """
 
 
-class ResultFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
-    xml = "xml"
+def root_option(f):
+    """--root and --cache, shared by every command that opens the graph."""
+    f = click.option(
+        "--cache",
+        "cache",
+        type=click.Path(path_type=Path),
+        default=None,
+        envvar="ALLIANCEGRAPH_CACHE",
+        help="Cache folder (default $ALLIANCEGRAPH_CACHE or ~/.cache/alliancegraph).",
+    )(f)
+    return click.option(
+        "--root",
+        "root",
+        type=click.Path(path_type=Path),
+        default=None,
+        envvar="ALLIANCEGRAPH_HOME",
+        help="Project folder holding data/ and ontology/ (default: this "
+        "checkout, or the bundled copy).",
+    )(f)
 
 
-class ExportFormat(str, Enum):
-    ttl = "ttl"
-    nt = "nt"
-    nq = "nq"
-    trig = "trig"
-    jsonld = "jsonld"
-
-
-CacheOpt = Annotated[
-    Path | None,
-    typer.Option("--cache", help="Cache folder (default $ALLIANCEGRAPH_CACHE or "
-                 "~/.cache/alliancegraph).", envvar="ALLIANCEGRAPH_CACHE", show_envvar=False),
-]
-RootOpt = Annotated[
-    Path | None,
-    typer.Option("--root", help="Project folder holding data/ and ontology/ "
-                 "(default: this checkout, or the bundled copy).", envvar="ALLIANCEGRAPH_HOME",
-                 show_envvar=False),
-]
-
-
-def fail(error: AllianceGraphError) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(error.exit_code)
+def fail(error: AllianceGraphError) -> click.exceptions.Exit:
+    """Print one clear message and return the exit to raise (1 data/request, 2 usage)."""
+    click.echo(f"error: {error}", err=True)
+    return click.exceptions.Exit(error.exit_code)
 
 
 def _inputs(root: Path | None):
@@ -84,8 +91,9 @@ def open_graph(root: Path | None, cache: Path | None):
 
 
 @app.command()
-def build(root: RootOpt = None, cache: CacheOpt = None,
-          force: Annotated[bool, typer.Option(help="Rebuild even if cached.")] = False) -> None:
+@root_option
+@click.option("--force", is_flag=True, help="Rebuild even if cached.")
+def build(root: Path | None, cache: Path | None, force: bool) -> None:
     """Compile data/ and ontology/, infer, validate with SHACL, and cache the dataset.
 
     A failed validation lists every violation (file:line, entity, what is wrong), exits 1,
@@ -98,43 +106,52 @@ def build(root: RootOpt = None, cache: CacheOpt = None,
     except AllianceGraphError as e:
         raise fail(e) from None
     info = b.info
-    typer.echo(f"built {info['quads']} quads ({info['inferred']} inferred) into {b.path}")
+    click.echo(f"built {info['quads']} quads ({info['inferred']} inferred) into {b.path}")
 
 
 @app.command()
-def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF format.")] =
-    ExportFormat.ttl,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write "
-                                             "(default: standard output).")] = None,
-    root: RootOpt = None, cache: CacheOpt = None,
-) -> None:
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="ttl",
+    show_default=True,
+    help="RDF format.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+@root_option
+def export(fmt: str, out: Path | None, root: Path | None, cache: Path | None) -> None:
     """Write the built dataset (ontology, curated facts with provenance, inferences).
 
     Same input, same bytes. Triple formats (ttl, nt) merge the named graphs; quad formats
     (nq, trig, jsonld) keep them.
     """
-    from .build import ensure_built
-    from .build import export_dataset
+    from .build import _atomic_write, ensure_built, export_dataset
 
     try:
         b = ensure_built(_inputs(root), _cache(cache))
-        data = export_dataset(b, fmt.value)
+        data = export_dataset(b, fmt)
     except AllianceGraphError as e:
         raise fail(e) from None
     if out is None:
         sys.stdout.buffer.write(data)
     else:
-        from .build import _atomic_write
-
         _atomic_write(out, data.decode("utf-8"))
-        typer.echo(f"wrote {out}", err=True)
+        click.echo(f"wrote {out}", err=True)
 
 
 def read_query_text(query: str) -> str:
     """QUERY is SPARQL text or the path of a .rq file."""
-    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query
-                                              and Path(query).is_file()):
+    if query.endswith((".rq", ".sparql")) or (
+        len(query) < 4096 and "\n" not in query and Path(query).is_file()
+    ):
         path = Path(query)
         if not path.is_file():
             from .errors import UsageError
@@ -144,19 +161,19 @@ def read_query_text(query: str) -> str:
     return query
 
 
-def print_result(result, fmt: ResultFormat) -> None:
+def print_result(result, fmt: str) -> None:
     """Print a QueryResult for people (table) or scripts (W3C formats)."""
     if result.kind == "graph":
         sys.stdout.write(result.serialize("ttl"))
         return
-    if fmt is ResultFormat.table:
+    if fmt == "table":
         if result.kind == "ask":
-            typer.echo("true" if result.boolean else "false")
+            click.echo("true" if result.boolean else "false")
             return
         print_table(result)
         return
-    sys.stdout.write(result.serialize(fmt.value))
-    if fmt is ResultFormat.json:
+    sys.stdout.write(result.serialize(fmt))
+    if fmt == "json":
         sys.stdout.write("\n")
 
 
@@ -183,16 +200,27 @@ def print_table(result) -> None:
 
 
 @app.command()
-def query(
-    text: Annotated[str, typer.Argument(metavar="QUERY", help="SPARQL text, or a .rq file.")],
-    fmt: Annotated[ResultFormat, typer.Option("--format", "-f", help="Output format; json is "
-                   "SPARQL 1.1 Query Results JSON.")] = ResultFormat.table,
-    root: RootOpt = None, cache: CacheOpt = None,
-) -> None:
-    """Run a SPARQL query on the graph; the contract's prefixes (ag:, agr:, org:, schema:,
-    skos:, prov:, dcterms:, rdf:, rdfs:, owl:, xsd:) are predeclared.
+@click.argument("text", metavar="QUERY")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format; json is SPARQL 1.1 Query Results JSON.",
+)
+@root_option
+def query(text: str, fmt: str, root: Path | None, cache: Path | None) -> None:
+    """Run a SPARQL QUERY (text, or a .rq file) on the graph.
 
-    Example: alliancegraph query 'SELECT ?l WHERE { ?a a ag:Alliance ; rdfs:label ?l }'
+    The contract's prefixes (ag:, agr:, org:, schema:, skos:, prov:, dcterms:, rdf:, rdfs:,
+    owl:, xsd:) are predeclared. ASK prints true/false; CONSTRUCT and DESCRIBE print Turtle.
+
+    \b
+    Example:
+      alliancegraph query --format json \\
+        'SELECT ?l WHERE { ?a a ag:Alliance ; ag:leadInstitution/rdfs:label ?l }'
     """
     try:
         sparql = read_query_text(text)
@@ -221,8 +249,10 @@ SELECT ?alliance (GROUP_CONCAT(DISTINCT ?lead; separator="、") AS ?leads) WHERE
   OPTIONAL { ?a ag:leadInstitution/rdfs:label ?lead . FILTER(lang(?lead) = "zh") }
 } GROUP BY ?alliance ORDER BY ?alliance"""
 
+
 @app.command()
-def summary(root: RootOpt = None, cache: CacheOpt = None) -> None:
+@root_option
+def summary(root: Path | None, cache: Path | None) -> None:
     """Build the graph if needed and print what it holds (the quick start's main job)."""
     try:
         g = open_graph(root, cache)
@@ -232,10 +262,11 @@ def summary(root: RootOpt = None, cache: CacheOpt = None) -> None:
             "SELECT ?figure ?value ?unit ?scope WHERE { ?s a ag:ReportedStatistic ; "
             "ag:measure/rdfs:label ?figure ; rdf:value ?value ; ag:unit/rdfs:label ?unit ; "
             "ag:scope/rdfs:label ?scope . FILTER(lang(?figure)='zh' && lang(?unit)='zh' "
-            "&& lang(?scope)='zh') } ORDER BY DESC(?value)")
+            "&& lang(?scope)='zh') } ORDER BY DESC(?value)"
+        )
     except AllianceGraphError as e:
         raise fail(e) from None
-    typer.echo(f"alliancegraph: {g.store.describe_location()}")
+    click.echo(f"alliancegraph: {g.store.describe_location()}")
     print_table(counts)
     print_table(alliances)
     print_table(figures)
@@ -243,7 +274,7 @@ def summary(root: RootOpt = None, cache: CacheOpt = None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(prog_name="alliancegraph")
 
 
 if __name__ == "__main__":

@@ -103,7 +103,9 @@ def parse_ontology(path: Path, display: str) -> list[ox.Triple]:
         return [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
     except SyntaxError as e:
         line, col = _position(e)
-        raise DataError([Problem(f"{display}:{line}:{col}", f"Turtle syntax error: {_msg(e)}")])
+        raise DataError(
+            [Problem(f"{display}:{line}:{col}", f"Turtle syntax error: {_msg(e)}")]
+        ) from None
     except OSError as e:
         raise DataError([Problem(display, f"cannot read: {e.strerror}")]) from None
 
@@ -129,8 +131,12 @@ def _rows(path: Path, display: str, columns: tuple[str, ...]) -> Iterable[tuple[
         missing = [c for c in columns if c not in header]
         if missing:
             raise DataError(
-                [Problem(f"{display}:1", f"missing column(s) {', '.join(missing)}; "
-                         f"expected {', '.join(columns)}")]
+                [
+                    Problem(
+                        f"{display}:1",
+                        f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}",
+                    )
+                ]
             )
         start = 2
         for row in reader:
@@ -172,8 +178,9 @@ class Compiler:
         for name in ONTOLOGY_FILES:
             path = self.ontology_dir / name
             for t in parse_ontology(path, self.display(path)):
-                self.out.quads.append(ox.Quad(t.subject, t.predicate, t.object,
-                                              ox.NamedNode(GRAPH_ONTOLOGY)))
+                self.out.quads.append(
+                    ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(GRAPH_ONTOLOGY))
+                )
                 if isinstance(t.subject, ox.NamedNode):
                     self.terms.add(t.subject.value)
                     if t.predicate == _type and t.object.value == OWL + "Class":
@@ -188,8 +195,9 @@ class Compiler:
         self.load_ontology()
         missing = [n for n in TABLES if not self.table(n).exists()]
         if missing:
-            raise DataError([Problem(self.display(self.table(n)), "file not found")
-                             for n in missing])
+            raise DataError(
+                [Problem(self.display(self.table(n)), "file not found") for n in missing]
+            )
         self.read_sources()
         self.read_entities()
         self.read_facts()
@@ -200,8 +208,11 @@ class Compiler:
 
     def _extra(self, where: str, row: dict) -> bool:
         if "__extra__" in row:
-            self.problem(where, f"more cells than the header names: {row['__extra__']!r}; "
-                                "quote a cell that holds a comma")
+            self.problem(
+                where,
+                f"more cells than the header names: {row['__extra__']!r}; "
+                "quote a cell that holds a comma",
+            )
             return True
         return False
 
@@ -210,8 +221,10 @@ class Compiler:
             self.problem(where, f"id {slug!r} is not a slug (lower-case letters, digits, '-')")
             return None
         if slug in self.entities or slug in self.sources:
-            self.problem(where, f"id {slug!r} is declared twice (first at "
-                                f"{self.out.origins.get(AGR + slug)})")
+            self.problem(
+                where,
+                f"id {slug!r} is declared twice (first at {self.out.origins.get(AGR + slug)})",
+            )
             return None
         node = ox.NamedNode(AGR + slug)
         self.out.origins[node.value] = where
@@ -232,7 +245,9 @@ class Compiler:
             if not row["title"]:
                 self.problem(where, "a source needs a title", row["id"])
                 continue
-            self.out.add(node, RDFS + "label", ox.Literal(row["title"], language=lang_of(row["title"])), g)
+            self.out.add(
+                node, RDFS + "label", ox.Literal(row["title"], language=lang_of(row["title"])), g
+            )
             if row["label_zh"] and row["label_zh"] != row["title"]:
                 self.out.add(node, RDFS + "label", ox.Literal(row["label_zh"], language="zh"), g)
             self.out.add(node, DCTERMS + "title", ox.Literal(row["title"]), g)
@@ -244,9 +259,16 @@ class Compiler:
                 if lit is not None:
                     self.out.add(node, DCTERMS + "issued", lit, g)
             if row["url"]:
-                self.out.add(node, SCHEMA + "url", ox.Literal(row["url"], datatype=ox.NamedNode(XSD + "anyURI")), g)
+                self.out.add(
+                    node,
+                    SCHEMA + "url",
+                    ox.Literal(row["url"], datatype=ox.NamedNode(XSD + "anyURI")),
+                    g,
+                )
             if row["note"]:
-                self.out.add(node, SKOS + "note", ox.Literal(row["note"], language=lang_of(row["note"])), g)
+                self.out.add(
+                    node, SKOS + "note", ox.Literal(row["note"], language=lang_of(row["note"])), g
+                )
 
     @staticmethod
     def date_type(text: str) -> str:
@@ -265,8 +287,12 @@ class Compiler:
                 continue
             cls = expand(row["type"]) if ":" in row["type"] else AG + row["type"]
             if not row["type"] or cls not in self.classes:
-                self.problem(where, f"unknown type {row['type']!r}; expected a class of the "
-                                    "ontology such as Alliance, Enterprise, University", slug)
+                self.problem(
+                    where,
+                    f"unknown type {row['type']!r}; expected a class of the "
+                    "ontology such as Alliance, Enterprise, University",
+                    slug,
+                )
                 cls = None
             self.entities[slug] = cls or ""
             if cls:
@@ -280,8 +306,12 @@ class Compiler:
             for alt in filter(None, (a.strip() for a in row["alt_labels"].split("|"))):
                 self.out.add(node, SKOS + "altLabel", ox.Literal(alt, language=lang_of(alt)), g)
             if row["note"]:
-                self.out.add(node, SKOS + "editorialNote",
-                             ox.Literal(row["note"], language=lang_of(row["note"])), g)
+                self.out.add(
+                    node,
+                    SKOS + "editorialNote",
+                    ox.Literal(row["note"], language=lang_of(row["note"])),
+                    g,
+                )
 
     def node(self, where: str, ref: str, what: str) -> ox.NamedNode | None:
         """Resolve an entity id, a prefixed name or an <IRI> to a node, or record a problem."""
@@ -290,8 +320,11 @@ class Compiler:
         iri = expand(ref) if (":" in ref) else None
         if iri and (iri in self.terms or iri.removeprefix(AGR) in self.entities):
             return ox.NamedNode(iri)
-        self.problem(where, f"unknown {what} {ref!r}; expected an id declared in "
-                            "entities.csv or sources.csv, or a term of the ontology")
+        self.problem(
+            where,
+            f"unknown {what} {ref!r}; expected an id declared in "
+            "entities.csv or sources.csv, or a term of the ontology",
+        )
         return None
 
     def literal(self, where: str, text: str, datatype: str, column: str) -> ox.Literal | None:
@@ -299,17 +332,30 @@ class Compiler:
             return ox.Literal(text, language=datatype[1:])
         pattern = LEXICAL.get(datatype)
         if pattern is None:
-            self.problem(where, f"unsupported datatype {datatype!r} in column {column}; "
-                                f"expected one of {', '.join(sorted(LEXICAL))} or @lang")
+            self.problem(
+                where,
+                f"unsupported datatype {datatype!r} in column {column}; "
+                f"expected one of {', '.join(sorted(LEXICAL))} or @lang",
+            )
             return None
         if not pattern.match(text):
-            self.problem(where, f"malformed value {text!r} in column {column}: expected "
-                                f"{EXPECTED.get(datatype, datatype)}")
+            self.problem(
+                where,
+                f"malformed value {text!r} in column {column}: expected "
+                f"{EXPECTED.get(datatype, datatype)}",
+            )
             return None
         return ox.Literal(text, datatype=ox.NamedNode(datatype))
 
-    def record(self, where: str, s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal,
-               source: str, evidence: str) -> None:
+    def record(
+        self,
+        where: str,
+        s: ox.NamedNode,
+        p: str,
+        o: ox.NamedNode | ox.Literal,
+        source: str,
+        evidence: str,
+    ) -> None:
         """Assert the fact and its provenance record."""
         g = GRAPH_CURATED
         self.out.add(s, p, o, g)
@@ -343,8 +389,11 @@ class Compiler:
             s = self.node(where, row["subject"], "subject")
             p = expand(row["predicate"])
             if p is None or p not in self.terms:
-                self.problem(where, f"unknown predicate {row['predicate']!r}; expected a "
-                                    "property of the ontology such as ag:leadInstitution")
+                self.problem(
+                    where,
+                    f"unknown predicate {row['predicate']!r}; expected a "
+                    "property of the ontology such as ag:leadInstitution",
+                )
                 p = None
             if row["datatype"]:
                 dt = row["datatype"] if row["datatype"].startswith("@") else expand(row["datatype"])
@@ -373,13 +422,18 @@ class Compiler:
             scope = self.node(where, row["scope"], "scope")
             if not (value and measure and unit and scope and self.check_source(where, row)):
                 continue
-            for p, o in ((RDF + "value", value), (AG + "measure", measure),
-                         (AG + "unit", unit), (AG + "scope", scope)):
+            for p, o in (
+                (RDF + "value", value),
+                (AG + "measure", measure),
+                (AG + "unit", unit),
+                (AG + "scope", scope),
+            ):
                 self.record(where, node, p, o, row["source"], row["evidence"])
             self.label_statistic(node, measure, unit, row["value"])
 
-    def label_statistic(self, node: ox.NamedNode, measure: ox.NamedNode,
-                        unit: ox.NamedNode, value: str) -> None:
+    def label_statistic(
+        self, node: ox.NamedNode, measure: ox.NamedNode, unit: ox.NamedNode, value: str
+    ) -> None:
         """Label a figure from its measure and unit, e.g. 成员单位数：1934家."""
         labels: dict[tuple[str, str], str] = {}
         for q in self.out.quads:
@@ -395,5 +449,5 @@ class Compiler:
 
 
 def compile_inputs(data_dir: Path, ontology_dir: Path, root: Path | None = None) -> Compiled:
-    """Compile the curated tables and the ontology; raise :class:`DataError` listing every problem."""
+    """Compile the curated tables and the ontology; raise DataError listing every problem."""
     return Compiler(data_dir, ontology_dir, root).compile()

@@ -19,7 +19,7 @@ class AllianceGraph:
 
     >>> import alliancegraph as ag
     >>> g = ag.open()
-    >>> g.query("SELECT (COUNT(*) AS ?n) WHERE { ?a a ag:Alliance }").to_dataframe()  # doctest: +SKIP
+    >>> g.query("SELECT ?a WHERE { ?a a ag:Alliance }").to_dataframe()  # doctest: +SKIP
     """
 
     def __init__(self, store: Store, build: Build | None = None):
@@ -34,7 +34,7 @@ class AllianceGraph:
         return f"<AllianceGraph on {self.store.describe_location()}>"
 
 
-def open(  # noqa: A001 - the public verb, as in pyoxigraph and rdflib
+def open(
     root: str | Path | None = None,
     cache_dir: str | Path | None = None,
 ) -> AllianceGraph:

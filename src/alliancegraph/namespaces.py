@@ -73,5 +73,5 @@ def shorten(iri: str) -> str:
         if iri.startswith(ns) and len(ns) > len(best):
             best, prefix = ns, p
     if best:
-        return f"{prefix}:{iri[len(best):]}"
+        return f"{prefix}:{iri[len(best) :]}"
     return iri

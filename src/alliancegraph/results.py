@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -24,8 +23,31 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Kind = Literal["select", "ask", "graph"]
 
 _XSD_STRING = XSD + "string"
-_NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger",
-                               "positiveInteger", "decimal", "double", "float")}
+
+
+def escape(text: str) -> str:
+    """XML character data (xml.sax.saxutils would pull urllib into every CLI start)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    return '"' + escape(text).replace('"', "&quot;") + '"'
+
+
+_NUMERIC = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "decimal",
+        "double",
+        "float",
+    )
+}
 
 
 @dataclass
@@ -75,7 +97,10 @@ class QueryResult:
             return pd.DataFrame({"boolean": [self.boolean]})
         if self.kind == "graph":
             return pd.DataFrame(
-                [(t.subject.value, t.predicate.value, python_value(t.object)) for t in self.triples],
+                [
+                    (t.subject.value, t.predicate.value, python_value(t.object))
+                    for t in self.triples
+                ],
                 columns=["subject", "predicate", "object"],
             )
         columns: dict[str, list] = {}
@@ -84,10 +109,12 @@ class QueryResult:
             columns[var] = [python_value(c) for c in cells]
             if any(isinstance(c, ox.Literal) for c in cells):
                 columns[f"{var}_lang"] = [
-                    c.language if isinstance(c, ox.Literal) else None for c in cells]
+                    c.language if isinstance(c, ox.Literal) else None for c in cells
+                ]
                 columns[f"{var}_datatype"] = [
                     c.datatype.value if isinstance(c, ox.Literal) and not c.language else None
-                    for c in cells]
+                    for c in cells
+                ]
         return pd.DataFrame(columns)
 
     # -- W3C serialisations ------------------------------------------------------------------
@@ -123,8 +150,14 @@ class QueryResult:
             return out.getvalue()
         w.writerow(self.variables)
         for row in self.rows:
-            w.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode)
-                                              else t.value) for t in row])
+            w.writerow(
+                [
+                    ""
+                    if t is None
+                    else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value)
+                    for t in row
+                ]
+            )
         return out.getvalue()
 
     def _tsv(self) -> str:
@@ -139,8 +172,11 @@ class QueryResult:
         if self.kind == "ask":
             out.append(f"<head/><boolean>{'true' if self.boolean else 'false'}</boolean>")
         else:
-            out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>"
-                                          for v in self.variables) + "</head><results>")
+            out.append(
+                "<head>"
+                + "".join(f"<variable name={quoteattr(v)}/>" for v in self.variables)
+                + "</head><results>"
+            )
             for row in self.rows:
                 out.append("<result>")
                 for v, t in zip(self.variables, row, strict=True):
@@ -165,9 +201,14 @@ def term_json(t: Term) -> dict:
         elif t.datatype.value != _XSD_STRING:
             d["datatype"] = t.datatype.value
         return d
-    return {"type": "triple", "value": {"subject": term_json(t.subject),
-                                        "predicate": term_json(t.predicate),
-                                        "object": term_json(t.object)}}
+    return {
+        "type": "triple",
+        "value": {
+            "subject": term_json(t.subject),
+            "predicate": term_json(t.predicate),
+            "object": term_json(t.object),
+        },
+    }
 
 
 def term_xml(t: Term) -> str:
@@ -194,8 +235,11 @@ def python_value(t: Term | None) -> Any:
             if dt == XSD + "boolean":
                 return t.value in ("true", "1")
             if dt in _NUMERIC:
-                return int(t.value) if dt not in {XSD + "decimal", XSD + "double", XSD + "float"} \
+                return (
+                    int(t.value)
+                    if dt not in {XSD + "decimal", XSD + "double", XSD + "float"}
                     else float(t.value)
+                )
         except ValueError:
             return t.value
     return t.value if not isinstance(t, ox.Triple) else str(t)

@@ -33,8 +33,20 @@ def syntax_error(e: SyntaxError) -> QuerySyntaxError:
     """Turn Oxigraph's ``error at L:C: expected …`` into a located QuerySyntaxError."""
     m = _POSITION.search(str(e))
     if m:
-        return QuerySyntaxError(m.group(3).strip(), int(m.group(1)), int(m.group(2)))
-    return QuerySyntaxError(str(e))
+        return QuerySyntaxError(_short(m.group(3)), int(m.group(1)), int(m.group(2)))
+    return QuerySyntaxError(_short(str(e)))
+
+
+def _short(message: str, keep: int = 10) -> str:
+    """Oxigraph lists every token it could accept, character classes included; keep the
+    first few readable ones so the error stays one line."""
+    message = " ".join(message.split())
+    head, sep, alternatives = message.partition("expected one of ")
+    if not sep:
+        return message
+    tokens = [t for t in alternatives.split(", ") if not t.startswith("[")]
+    more = "" if len(tokens) <= keep else ", …"
+    return f"{head}expected one of {', '.join(tokens[:keep])}{more}"
 
 
 class EmbeddedStore:
@@ -58,13 +70,18 @@ class EmbeddedStore:
     def raw_query(self, sparql: str, substitutions: dict | None = None):
         """Run on Oxigraph and return its own lazy result (no conversion)."""
         try:
-            return self.store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                    substitutions=substitutions)
+            return self.store.query(
+                sparql,
+                prefixes=PREFIXES,
+                use_default_graph_as_union=True,
+                substitutions=substitutions,
+            )
         except SyntaxError as e:
             raise syntax_error(e) from None
 
-    def query(self, sparql: str, timeout: float | None = None,
-              substitutions: dict | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, timeout: float | None = None, substitutions: dict | None = None
+    ) -> QueryResult:
         return QueryResult.from_oxigraph(self.raw_query(sparql, substitutions))
 
     def describe_location(self) -> str:

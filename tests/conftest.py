@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled graph built once per session into a private cache, and
+throw-away copies of the project for tests that break its inputs on purpose."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import alliancegraph as ag
+from alliancegraph.build import Cache, Inputs, build
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT.parent / "shared" / "sources"
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory) -> Path:
+    """A cache folder for the whole session, so the bundled graph is built once."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def bundled_build(session_cache):
+    """The build of the bundled data and ontology."""
+    return build(Inputs.default(ROOT), Cache(session_cache))
+
+
+@pytest.fixture(scope="session")
+def graph(bundled_build, session_cache) -> ag.AllianceGraph:
+    """The bundled graph, opened on the embedded store."""
+    return ag.open(root=ROOT, cache_dir=session_cache)
+
+
+@pytest.fixture()
+def project_copy(tmp_path) -> Path:
+    """A private copy of data/ and ontology/ that a test may break."""
+    for part in ("data", "ontology"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+@pytest.fixture()
+def cli_env(tmp_path, monkeypatch) -> dict[str, str]:
+    """Environment for running the CLI against the bundled data with a private cache."""
+    env = {"ALLIANCEGRAPH_CACHE": str(tmp_path / "cli-cache"), "ALLIANCEGRAPH_HOME": str(ROOT)}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
