@@ -38,12 +38,13 @@ PREFIXES: dict[str, str] = {
 }
 
 #: Named graphs of the built dataset. Queries see their union as the default graph.
-GRAPH_ONTOLOGY = AGR + "graph/ontology"
-GRAPH_CURATED = AGR + "graph/curated"
-GRAPH_INFERRED = AGR + "graph/inferred"
-GRAPH_EXAMPLES = AGR + "graph/query-examples"
-GRAPH_SYNTHETIC = AGR + "graph/synthetic"
-GRAPH_IMPORT_PREFIX = AGR + "graph/import/"
+#: Written without "/" so that SPARQL can say ``GRAPH agr:graph-curated``.
+GRAPH_ONTOLOGY = AGR + "graph-ontology"
+GRAPH_CURATED = AGR + "graph-curated"
+GRAPH_INFERRED = AGR + "graph-inferred"
+GRAPH_EXAMPLES = AGR + "graph-query-examples"
+GRAPH_SYNTHETIC = AGR + "graph-synthetic"
+GRAPH_IMPORT_PREFIX = AGR + "graph-import-"
 
 
 def prefix_block() -> str:

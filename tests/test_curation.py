@@ -1,0 +1,178 @@
+"""The curated article graph: honest facts, provenance on every fact, entailments."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+from conftest import ROOT
+
+QUOTE_CHECK = ROOT.parent / "shared" / "tools" / "quote-check"
+ARTICLE = "https://w3id.org/alliancegraph/resource/source-cq-daily-24-alliances"
+
+
+def rows(name: str) -> list[dict]:
+    with open(ROOT / "data" / name, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_article_quote_is_verbatim(tmp_path):
+    quotes = [
+        r["evidence"]
+        for name in ("facts.csv", "statistics.csv")
+        for r in rows(name)
+        if r["source"] == "source-cq-daily-24-alliances"
+    ]
+    assert len(quotes) > 90
+    path = tmp_path / "quotes.txt"
+    path.write_text("\n".join(quotes), encoding="utf-8")
+    assert QUOTE_CHECK.exists(), "the shared quote-check tool must be beside the project"
+    done = subprocess.run(
+        [sys.executable, str(QUOTE_CHECK), str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
+    assert f"{len(quotes)} of {len(quotes)} quotes found verbatim" in done.stderr
+
+
+def test_quotes_are_short():
+    for name in ("facts.csv", "statistics.csv"):
+        for r in rows(name):
+            assert 2 <= len(r["evidence"]) <= 60, r
+
+
+FACTS_WITHOUT_RECORD = """
+SELECT ?s ?p ?o WHERE {
+  GRAPH agr:graph-curated { ?s ?p ?o }
+  FILTER(?p NOT IN (rdf:type, rdfs:label, skos:altLabel, skos:editorialNote))
+  FILTER NOT EXISTS { GRAPH agr:graph-curated { ?s a rdf:Statement } }
+  FILTER NOT EXISTS { GRAPH agr:graph-curated { ?s a ag:SourceDocument } }
+  FILTER NOT EXISTS { ?r rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+}"""
+
+RECORDS_NOT_ASSERTED = """
+SELECT ?r WHERE {
+  GRAPH agr:graph-curated { ?r a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ;
+                               rdf:object ?o }
+  FILTER NOT EXISTS { GRAPH agr:graph-curated { ?s ?p ?o } }
+}"""
+
+
+def test_every_fact_has_a_provenance_record(graph):
+    assert len(graph.query(FACTS_WITHOUT_RECORD)) == 0
+    assert len(graph.query("SELECT ?r { ?r a rdf:Statement }")) >= 120
+
+
+def test_every_record_is_asserted_and_complete(graph):
+    assert len(graph.query(RECORDS_NOT_ASSERTED)) == 0
+    incomplete = graph.query(
+        "SELECT ?r { ?r a rdf:Statement "
+        "FILTER NOT EXISTS { ?r prov:wasDerivedFrom ?src ; ag:evidenceText ?q } }"
+    )
+    assert len(incomplete) == 0
+
+
+def test_lead_institutions_are_the_articles(graph):
+    r = graph.query(
+        "SELECT ?l WHERE { ?a a ag:Alliance ; ag:leadInstitution/rdfs:label ?l "
+        "FILTER(lang(?l) = 'zh') }"
+    )
+    assert sorted(r.values("l")) == [
+        "重庆材料研究院",
+        "重庆通用航空产业集团有限公司",
+        "重庆邮电大学",
+    ]
+
+
+def test_subclass_entailment_finds_universities(graph):
+    r = graph.query("SELECT ?x WHERE { ?x a org:Organization ; a ag:University }")
+    assert {v.rsplit("/", 1)[1] for v in r.values("x")} == {
+        "cqupt",
+        "tsinghua-university",
+        "beihang-university",
+        "nuaa",
+    }
+
+
+def test_memberof_is_entailed_from_lead_institution(graph):
+    # no org:hasMember or org:memberOf is written down in data/: both come from
+    # ag:leadInstitution ⊑ org:hasMember and org:memberOf owl:inverseOf org:hasMember
+    stated = graph.query(
+        "SELECT * { GRAPH agr:graph-curated { ?a org:hasMember|org:memberOf ?o } }"
+    )
+    assert len(stated) == 0
+    r = graph.query("SELECT ?o ?a WHERE { ?o org:memberOf ?a }")
+    pairs = {
+        (o.rsplit("/", 1)[1], a.rsplit("/", 1)[1])
+        for o, a in zip(r.values("o"), r.values("a"), strict=True)
+    }
+    assert pairs == {
+        ("chongqing-materials-research-institute", "alliance-functional-materials"),
+        ("cqupt", "alliance-industrial-internet"),
+        ("chongqing-general-aviation-group", "alliance-general-aviation"),
+    }
+
+
+def test_symmetric_collaboration(graph):
+    assert graph.query(
+        "ASK { agr:chongqing-materials-research-institute ag:collaboratesWith agr:aimeike }"
+    ).boolean
+
+
+def test_reported_figures_in_base_units(graph):
+    r = graph.query(
+        "SELECT ?m ?v WHERE { ?s a ag:ReportedStatistic ; ag:measure ?m ; rdf:value ?v }"
+    )
+    figures = {
+        m.rsplit("measure-", 1)[1]: v for m, v in zip(r.values("m"), r.values("v"), strict=True)
+    }
+    assert figures == {
+        "alliances": "24",
+        "member-units": "1934",
+        "research-platforms": "430",
+        "industry-plans": "13",
+        "national-projects": "21",
+        "national-funding": "440000000",
+        "municipal-projects": "145",
+        "core-technologies": "86",
+        "high-tech-products": "57",
+        "joint-provincial-projects": "55",
+        "roadmap-fields": "6",
+    }
+
+
+def test_aliases_sit_on_one_node(graph):
+    r = graph.query(
+        "SELECT ?e WHERE { ?e skos:altLabel ?a FILTER(str(?a) IN "
+        "('重材院', '品胜科技', '爱美科', '物联网联盟', '市科技局', '重邮')) }"
+    )
+    assert len(r) == 6 and len(set(r.values("e"))) == 6
+    assert len(graph.query("SELECT ?e WHERE { ?e rdfs:label '重庆材料研究院'@zh }")) == 1
+
+
+def test_ambiguous_name_is_recorded_with_candidates(graph):
+    r = graph.query(
+        "SELECT ?c ?note WHERE { ?n a ag:UnresolvedName ; rdfs:label '工业物联网联盟'@zh ; "
+        "ag:candidate ?c ; skos:editorialNote ?note }"
+    )
+    assert {c.rsplit("/", 1)[1] for c in r.values("c")} == {
+        "alliance-industrial-internet",
+        "alliance-iot",
+    }
+
+
+def test_outside_fact_cites_its_own_source(graph):
+    r = graph.query(
+        "SELECT ?src ?q WHERE { ?r rdf:subject agr:iso-iec-21823-2 ; "
+        "rdf:predicate ag:standardNumber ; prov:wasDerivedFrom ?src ; ag:evidenceText ?q }"
+    )
+    assert r.values("src") == [
+        "https://w3id.org/alliancegraph/resource/source-iso-iec-21823-2-catalogue"
+    ]
+
+
+def test_article_date_is_not_invented(graph):
+    assert not graph.query(f"ASK {{ <{ARTICLE}> dcterms:issued ?d }}").boolean
+    r = graph.query("SELECT ?d WHERE { agr:alliance-industrial-internet schema:foundingDate ?d }")
+    d = r.rows[0][0]
+    assert (d.value, d.datatype.value) == ("2019-06", "http://www.w3.org/2001/XMLSchema#gYearMonth")
