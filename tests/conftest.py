@@ -15,6 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT.parent / "shared" / "sources"
 
 
+def pytest_configure(config) -> None:
+    """Keep a developer's real imports and cache out of every test (and out of harm's way)."""
+    import os
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="alliancegraph-tests-"))
+    os.environ["ALLIANCEGRAPH_DATA"] = str(scratch / "data-home")
+    os.environ["ALLIANCEGRAPH_CACHE"] = str(scratch / "cache-home")
+
+
 @pytest.fixture(scope="session")
 def session_cache(tmp_path_factory) -> Path:
     """A cache folder for the whole session, so the bundled graph is built once."""

@@ -7,6 +7,7 @@ returns a :class:`QueryResult` that serialises to the W3C formats or becomes a D
 
 from __future__ import annotations
 
+from .build import project_root
 from .errors import (
     AllianceGraphError,
     DataError,
@@ -31,4 +32,5 @@ __all__ = [
     "UsageError",
     "__version__",
     "open",
+    "project_root",
 ]

@@ -33,6 +33,16 @@ from .errors import AllianceGraphError, DataError, Problem
 
 #: Bump when the build's output changes for the same inputs.
 BUILD_VERSION = "1"
+#: The modules whose code shapes the built dataset: editing one rebuilds, as data edits do.
+BUILD_MODULES = (
+    "build.py",
+    "curation.py",
+    "inference.py",
+    "validation.py",
+    "library.py",
+    "imports.py",
+    "namespaces.py",
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -66,8 +76,10 @@ class Inputs:
 
     @classmethod
     def default(cls, root: Path | None = None) -> Inputs:
+        from .imports import layer_paths  # imported lists live outside data/ (imports.py)
+
         root = root or project_root()
-        return cls(root / "data", root / "ontology")
+        return cls(root / "data", root / "ontology", layer_paths())
 
     @property
     def root(self) -> Path:
@@ -78,12 +90,15 @@ class Inputs:
 
         files = [self.data_dir / t for t in TABLES]
         files += [self.ontology_dir / o for o in (*ONTOLOGY_FILES, "shapes.ttl")]
-        return files + sorted(self.layers)
+        from .library import query_files  # the examples graph is built from them
+
+        return files + sorted(self.layers) + query_files()
 
     def key(self) -> str:
         """Content hash of every input (a missing file hashes as missing, and fails the build)."""
         h = hashlib.sha256(f"alliancegraph-build-{BUILD_VERSION}\n".encode())
-        for path in self.files():
+        code = [PACKAGE_DIR / m for m in BUILD_MODULES]
+        for path in [*code, *self.files()]:
             h.update(path.name.encode() + b"\0")
             try:
                 h.update(path.read_bytes())
@@ -170,13 +185,6 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     compiled = compile_inputs(inputs.data_dir, inputs.ontology_dir, root=inputs.root)
     store = ox.Store()
     store.extend(compiled.quads)
-    for layer in inputs.layers:
-        try:
-            store.bulk_load(path=str(layer), format=ox.RdfFormat.N_QUADS)
-        except SyntaxError as e:
-            raise DataError(
-                [Problem(f"{layer}:{e.lineno}", f"N-Quads syntax error: {e.msg}")]
-            ) from None
     t1 = time.perf_counter()
     inferred = inference.materialise(store)
     t2 = time.perf_counter()
@@ -191,6 +199,27 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
         shapes_display=_display(shapes, inputs.root),
     )
     t3 = time.perf_counter()
+    # Layers (imports, synthetic data) come after the curated graph is validated: each was
+    # validated on its own subgraph when imported, so a large import is not re-validated
+    # by pySHACL on every build (imports.check_layers validates any that was not).
+    for layer in inputs.layers:
+        try:
+            store.bulk_load(path=str(layer), format=ox.RdfFormat.N_QUADS)
+        except SyntaxError as e:
+            raise DataError(
+                [Problem(f"{layer}:{e.lineno}", f"N-Quads syntax error: {e.msg}")]
+            ) from None
+    if inputs.layers:
+        from .imports import check_layers
+
+        inferred += inference.materialise(store)
+        check_layers(store, inputs.layers, shapes)
+    t4 = time.perf_counter()
+    # The named query library as SHACL-SPARQL executables, in their own graph (library.py).
+    from .library import example_quads
+    from .namespaces import GRAPH_EXAMPLES
+
+    store.extend(example_quads(GRAPH_EXAMPLES))
     info = {
         "quads": len(store),
         "inferred": inferred,
@@ -198,6 +227,7 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
             "compile": round(t1 - t0, 3),
             "infer": round(t2 - t1, 3),
             "validate": round(t3 - t2, 3),
+            "layers": round(t4 - t3, 3),
         },
     }
     return store, info

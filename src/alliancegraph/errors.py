@@ -69,3 +69,27 @@ class UsageError(AllianceGraphError):
     """The request itself is wrong (unknown name, missing parameter)."""
 
     exit_code = 2
+
+
+class UnknownEntity(UsageError):
+    """No entity has this IRI, slug, label or alias."""
+
+    def __init__(self, text: str):
+        self.text = text
+        super().__init__(
+            f"no entity matches {text!r}; try `alliancegraph find` with part of a name"
+        )
+
+
+class AmbiguousEntity(UsageError):
+    """Several entities match; ``candidates`` lists them (IRI, label), best first."""
+
+    def __init__(self, text: str, candidates: list[tuple[str, str]]):
+        self.text = text
+        self.candidates = candidates
+        shown = "; ".join(f"{label} <{iri}>" for iri, label in candidates[:8])
+        more = f" (and {len(candidates) - 8} more)" if len(candidates) > 8 else ""
+        super().__init__(
+            f"{text!r} matches {len(candidates)} entities: {shown}{more}; "
+            "give an IRI, a slug or a longer name"
+        )

@@ -1,0 +1,616 @@
+"""Projections: the knowledge graph turned into the networks analysts measure.
+
+Every projection is fetched with SPARQL through ``g.query`` (so it runs unchanged on a
+remote engine) and built as a networkx graph that follows the attribute contract in
+:mod:`alliancegraph.analysis`. Literals (labels, dates, quotes) become attributes, never
+nodes; provenance records, reported statistics and membership records stay out of the
+network and only lend their evidence quote and source to the edges they support.
+
+This module never writes to the store and never hard-codes an entity: what it knows
+about the data (labels, types, classes, property labels) it reads from the graph.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import networkx as nx
+
+from ..errors import UsageError
+from ..namespaces import AG, AGR, GRAPH_INFERRED, ORG, RDF, expand, shorten
+from .metrics import paused_gc
+
+__all__ = [
+    "PROJECTIONS",
+    "Catalogue",
+    "Filters",
+    "alliance_overlap",
+    "catalogue",
+    "comembership",
+    "entity_graph",
+    "industry_chain",
+    "projection",
+    "refresh",
+    "two_mode",
+]
+
+#: Roles on the two-mode graph, strongest first, and the predicate each comes from.
+ROLES: dict[str, str] = {
+    "lead": AG + "leadInstitution",
+    "supporting": AG + "supportingInstitution",
+    "member": ORG + "hasMember",
+}
+
+#: Classes whose instances are records or vocabulary, not actors in a network.
+NOT_NODES = frozenset(
+    {
+        RDF + "Statement",
+        AG + "ReportedStatistic",
+        AG + "Measure",
+        AG + "Unit",
+        AG + "SourceDocument",
+        ORG + "Membership",
+        ORG + "Role",
+    }
+)
+
+_STATEMENT_PREFIX = AGR + "statement/"
+
+# -- the catalogue: labels, types and evidence, read once per graph ------------------------
+
+_LABELS = "SELECT ?s ?l WHERE { ?s rdfs:label ?l . FILTER(isIRI(?s)) }"
+_ALIASES = "SELECT ?s ?a WHERE { ?s skos:altLabel ?a . FILTER(isIRI(?s)) }"
+_TYPES = f"""
+SELECT ?s ?t WHERE {{
+  ?s a ?t .
+  FILTER(isIRI(?s) && isIRI(?t) && ?t != rdf:Statement && STRSTARTS(STR(?s), "{AGR}")
+         && !STRSTARTS(STR(?s), "{_STATEMENT_PREFIX}"))
+}}"""
+_SUBCLASS = "SELECT ?c ?d WHERE { ?c rdfs:subClassOf+ ?d . FILTER(isIRI(?c) && isIRI(?d)) }"
+_SUBPROPERTY = "SELECT ?p ?q WHERE { ?p rdfs:subPropertyOf+ ?q . FILTER(isIRI(?p) && isIRI(?q)) }"
+_INVERSE = "SELECT ?p ?q WHERE { { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p } }"
+_SYMMETRIC = "SELECT ?p WHERE { ?p a owl:SymmetricProperty }"
+_SYNTHETIC = "SELECT ?s WHERE { ?s ag:synthetic ?v . FILTER(?v = true) }"
+_DATES = f"""
+SELECT ?s ?d WHERE {{
+  {{ ?s schema:foundingDate ?d }} UNION {{ ?s dcterms:issued ?d }}
+  FILTER(STRSTARTS(STR(?s), "{AGR}"))
+}}"""
+_EVIDENCE = """
+SELECT ?s ?p ?o ?ev ?src WHERE {
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+  OPTIONAL { ?st ag:evidenceText ?ev }
+  OPTIONAL { ?st prov:wasDerivedFrom ?src }
+  FILTER(isIRI(?o))
+}"""
+# Membership records (org:Membership, as imports write them) add a position (理事长单位 …)
+# and a start date (org:memberDuring/time:hasBeginning) where the member list gave them;
+# plain org:hasMember facts have neither.
+_MEMBERSHIPS = """
+SELECT ?a ?o ?role ?start WHERE {
+  ?m org:organization ?a ; org:member ?o .
+  OPTIONAL { ?m org:role/rdfs:label ?role . FILTER(langMatches(lang(?role), "zh")) }
+  OPTIONAL {
+    ?m org:memberDuring/<http://www.w3.org/2006/time#hasBeginning> ?b .
+    { ?b <http://www.w3.org/2006/time#inXSDDate> ?start }
+    UNION { ?b <http://www.w3.org/2006/time#inXSDgYearMonth> ?start }
+    UNION { ?b <http://www.w3.org/2006/time#inXSDgYear> ?start }
+  }
+}"""
+
+
+@dataclass
+class Catalogue:
+    """What the projections need to know about every node and edge, read once per graph.
+
+    ``labels`` maps an IRI to its (zh, en, other) labels; ``types`` to its asserted and
+    inferred classes; ``evidence`` maps (s, p, o) to the (quote, source IRI) of its
+    provenance record.
+    """
+
+    labels: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    classes: dict[str, set[str]] = field(default_factory=dict)
+    supers: dict[str, set[str]] = field(default_factory=dict)
+    subproperties: dict[str, set[str]] = field(default_factory=dict)
+    inverses: dict[str, set[str]] = field(default_factory=dict)
+    symmetric: set[str] = field(default_factory=set)
+    synthetic: set[str] = field(default_factory=set)
+    dates: dict[str, str] = field(default_factory=dict)
+    evidence: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict)
+    positions: dict[tuple[str, str], str] = field(default_factory=dict)
+    starts: dict[tuple[str, str], str] = field(default_factory=dict)
+    _specific: dict[str, str] = field(default_factory=dict)
+    _has_evidence: bool = False
+    #: Results worth keeping while the graph is open (memberships per filter, networks
+    #: the questions measure); cleared with the catalogue by :func:`refresh`.
+    memo: dict = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, g: Any) -> Catalogue:
+        c = cls()
+        labels: dict[str, list[str]] = defaultdict(lambda: ["", "", ""])
+        for s, lit in g.query(_LABELS).rows:
+            lang = (getattr(lit, "language", None) or "").lower()
+            slot = labels[s.value]
+            i = 0 if lang.startswith("zh") else 1 if lang.startswith("en") else 2
+            if not slot[i] or lit.value < slot[i]:  # deterministic when a node has several
+                slot[i] = lit.value
+        c.labels = {k: (v[0], v[1], v[2]) for k, v in labels.items()}
+        for s, lit in g.query(_ALIASES).rows:
+            c.aliases.setdefault(s.value, []).append(lit.value)
+        for s, t in g.query(_TYPES).rows:
+            c.classes.setdefault(s.value, set()).add(t.value)
+        for sub, sup in g.query(_SUBCLASS).rows:
+            c.supers.setdefault(sub.value, set()).add(sup.value)
+        for p, q in g.query(_SUBPROPERTY).rows:
+            c.subproperties.setdefault(q.value, set()).add(p.value)
+        for p, q in g.query(_INVERSE).rows:
+            c.inverses.setdefault(p.value, set()).add(q.value)
+        c.symmetric = {row[0].value for row in g.query(_SYMMETRIC).rows}
+        c.synthetic = {row[0].value for row in g.query(_SYNTHETIC).rows}
+        for s, d in g.query(_DATES).rows:
+            if s.value not in c.dates or d.value < c.dates[s.value]:
+                c.dates[s.value] = d.value
+        for a, o, role, start in g.query(_MEMBERSHIPS).rows:
+            if role is not None:
+                c.positions[(a.value, o.value)] = role.value
+            if start is not None:
+                c.starts[(a.value, o.value)] = start.value
+        return c
+
+    def load_evidence(self, g: Any) -> None:
+        """Read every provenance record (deferred: projections without evidence skip it)."""
+        if self._has_evidence:
+            return
+        found: dict[tuple[str, str, str], tuple[str, str]] = {}
+        for s, p, o, ev, src in g.query(_EVIDENCE).rows:
+            key = (s.value, p.value, o.value)
+            cand = (ev.value if ev is not None else "", src.value if src is not None else "")
+            if key not in found or cand < found[key]:  # deterministic choice of one quote
+                found[key] = cand
+        self.evidence, self._has_evidence = found, True
+
+    # -- nodes ------------------------------------------------------------------------
+
+    def label(self, iri: str) -> str:
+        zh, en, other = self.labels.get(iri, ("", "", ""))
+        return zh or en or other or shorten(iri).split(":", 1)[-1].rsplit("/", 1)[-1]
+
+    def type_of(self, iri: str) -> str:
+        """The most specific class of ``iri`` (an ag: class where two are equally specific)."""
+        if iri in self._specific:
+            return self._specific[iri]
+        classes = self.classes.get(iri, set())
+        best = sorted(
+            (c for c in classes if not any(c in self.supers.get(o, ()) for o in classes if o != c)),
+            key=lambda c: (not c.startswith(AG), c),
+        )
+        self._specific[iri] = best[0] if best else ""
+        return self._specific[iri]
+
+    def is_a(self, iri: str, wanted: set[str]) -> bool:
+        """True if ``iri`` is an instance of one of the ``wanted`` classes (with subclasses)."""
+        for c in self.classes.get(iri, ()):
+            if c in wanted or wanted & self.supers.get(c, set()):
+                return True
+        return False
+
+    def is_node(self, iri: str) -> bool:
+        """An actor or thing of the domain: typed with one of our (or W3C ORG's) classes,
+        and not a record or vocabulary term."""
+        classes = self.classes.get(iri)
+        if not classes or classes & NOT_NODES:
+            return False
+        return self.type_of(iri).startswith((AG, ORG))
+
+    def node_attrs(self, iri: str) -> dict[str, Any]:
+        zh, en, _ = self.labels.get(iri, ("", "", ""))
+        cls = self.type_of(iri)
+        return {
+            "label": self.label(iri),
+            "label_zh": zh,
+            "label_en": en,
+            "type": shorten(cls) if cls else "",
+            "type_label": self.labels.get(cls, ("", "", ""))[0] if cls else "",
+            "aliases": "|".join(sorted(set(self.aliases.get(iri, [])))),
+            "synthetic": iri in self.synthetic,
+        }
+
+    # -- edges ------------------------------------------------------------------------
+
+    def find_evidence(self, s: str, p: str, o: str) -> tuple[str, str]:
+        """The record supporting (s, p, o), or the stated fact it was inferred from."""
+        ev = self.evidence
+        hit = ev.get((s, p, o))
+        if hit is None and p in self.symmetric:
+            hit = ev.get((o, p, s))
+        if hit is None:
+            for q in sorted(self.subproperties.get(p, ())):
+                hit = ev.get((s, q, o))
+                if hit:
+                    break
+        if hit is None:
+            for q in sorted(self.inverses.get(p, ())):
+                hit = ev.get((o, q, s))
+                if hit:
+                    break
+        return hit or ("", "")
+
+    def edge_attrs(self, s: str, p: str, o: str) -> dict[str, Any]:
+        zh, en, other = self.labels.get(p, ("", "", ""))
+        quote, src = self.find_evidence(s, p, o)
+        return {
+            "predicate": shorten(p),
+            "label": zh or en or other or shorten(p),
+            "label_en": en,
+            "evidence": quote,
+            "source": self.label(src) if src else "",
+        }
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def catalogue(g: Any) -> Catalogue:
+    """The catalogue of ``g``, read on first use and kept while ``g`` lives."""
+    try:
+        cached = _CACHE.get(g)
+    except TypeError:
+        return Catalogue.read(g)
+    if cached is None:
+        cached = _CACHE[g] = Catalogue.read(g)
+    return cached
+
+
+def refresh(g: Any) -> None:
+    """Forget what was read from ``g`` (after the data behind a remote endpoint changed)."""
+    _CACHE.pop(g, None)
+
+
+# -- filters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which part of the graph to project.
+
+    ``alliances``: IRIs of alliances to keep (empty: all); ``types``: class IRIs or
+    prefixed names, an entity is kept when it is an instance of one (alliances, fields
+    and segments are always kept in the projections built around them); ``since`` and
+    ``until``: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, applied to founding and issue
+    dates and membership start dates where the graph has them (undated entities stay);
+    ``synthetic``: keep generated (``ag:synthetic true``) entities.
+    """
+
+    alliances: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    since: str | None = None
+    until: str | None = None
+    synthetic: bool = True
+
+    @classmethod
+    def make(
+        cls,
+        alliances: Iterable[str] = (),
+        types: Iterable[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        synthetic: bool = True,
+    ) -> Filters:
+        wanted = set()
+        for t in types:
+            iri = expand(t) if ":" in t else AG + t
+            if iri is None:
+                raise UsageError(f"unknown type {t!r}; give a class such as ag:University")
+            wanted.add(iri)
+        for d in (since, until):
+            if d is not None and not _valid_date(d):
+                raise UsageError(f"bad date {d!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
+        return cls(frozenset(alliances), frozenset(wanted), since, until, synthetic)
+
+    def dated_ok(self, date: str | None) -> bool:
+        """Is an entity (or membership) dated ``date`` inside [since, until]?"""
+        if date is None:
+            return True
+        lo, hi = _bounds(date)
+        if self.since is not None and hi < _bounds(self.since)[0]:
+            return False
+        return not (self.until is not None and lo > _bounds(self.until)[1])
+
+    def keep(self, cat: Catalogue, iri: str, typed: bool = True) -> bool:
+        if not self.synthetic and iri in cat.synthetic:
+            return False
+        if typed and self.types and not cat.is_a(iri, set(self.types)):
+            return False
+        return self.dated_ok(cat.dates.get(iri))
+
+
+def _valid_date(text: str) -> bool:
+    parts = text.split("-")
+    return (
+        1 <= len(parts) <= 3
+        and all(p.isdigit() for p in parts)
+        and len(parts[0]) == 4
+        and all(len(p) == 2 for p in parts[1:])
+    )
+
+
+def _bounds(text: str) -> tuple[str, str]:
+    """The first and last day a (possibly partial) ISO date can mean, as comparable strings."""
+    text = text.strip()[:10]
+    parts = text.split("-")
+    lo = parts + ["01"] * (3 - len(parts))
+    hi = parts + ["12", "31"][len(parts) - 1 :] if len(parts) < 3 else parts
+    return "-".join(lo), "-".join(hi)
+
+
+# -- projections -------------------------------------------------------------------------
+
+_ENTITY_EDGES = f"""
+SELECT ?s ?p ?o WHERE {{
+  ?p a owl:ObjectProperty .
+  ?s ?p ?o .
+  FILTER(isIRI(?o) && STRSTARTS(STR(?s), "{AGR}") && STRSTARTS(STR(?o), "{AGR}"))
+  FILTER NOT EXISTS {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }}
+}}"""
+
+_TWO_MODE = """
+SELECT DISTINCT ?a ?p ?o WHERE {
+  ?a a ag:Alliance .
+  { ?a ?p ?o . VALUES ?p { ag:leadInstitution ag:supportingInstitution org:hasMember } }
+  UNION { ?o org:memberOf ?a . BIND(org:hasMember AS ?p) }
+  FILTER(isIRI(?o))
+}"""
+
+_CHAIN = f"""
+SELECT DISTINCT ?s ?p ?o WHERE {{
+  VALUES ?p {{ skos:broader ag:hasSegment ag:feedsInto ag:operatesIn }}
+  ?s ?p ?o .
+  FILTER(isIRI(?o))
+  FILTER NOT EXISTS {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }}
+}}"""
+
+
+def _filters(filters: Filters | None, **kw: Any) -> Filters:
+    if filters is not None and kw:
+        raise TypeError("give either filters= or keyword filters, not both")
+    return filters if filters is not None else Filters.make(**kw)
+
+
+def _add_node(G: nx.Graph, cat: Catalogue, iri: str, **extra: Any) -> None:
+    if iri not in G:
+        G.add_node(iri, **cat.node_attrs(iri), **extra)
+
+
+def entity_graph(g: Any, filters: Filters | None = None, **kw: Any) -> nx.MultiDiGraph:
+    """The typed entity graph: entities as nodes, stated object-property facts as edges.
+
+    Entailed duplicates (``org:memberOf`` beside ``org:hasMember``, the mirror of a
+    symmetric fact) are left out; every edge carries its own evidence. With an alliance
+    filter, the graph keeps those alliances and their direct neighbours.
+
+    Examples
+    --------
+    >>> G = entity_graph(g)  # doctest: +SKIP
+    >>> aimeike, cmri = AGR + "aimeike", AGR + "chongqing-materials-research-institute"
+    >>> G.edges[aimeike, cmri, "ag:collaboratesWith"]["label"]  # doctest: +SKIP
+    '合作'
+    """
+    f = _filters(filters, **kw)
+    cat = catalogue(g)
+    cat.load_evidence(g)
+    G = nx.MultiDiGraph(projection="entity")
+    for iri in sorted(cat.classes):
+        if cat.is_node(iri) and f.keep(cat, iri):
+            _add_node(G, cat, iri)
+    for s, p, o in sorted(tuple(t.value for t in row) for row in g.query(_ENTITY_EDGES).rows):
+        if s in G and o in G:
+            G.add_edge(s, o, key=shorten(p), **cat.edge_attrs(s, p, o))
+    if f.alliances:
+        keep = set(f.alliances) & set(G)
+        for a in list(keep):
+            keep.update(G.successors(a))
+            keep.update(G.predecessors(a))
+        G = G.subgraph(sorted(keep)).copy()
+    return G
+
+
+def _memberships(g: Any, cat: Catalogue, f: Filters) -> dict[tuple[str, str], dict[str, str]]:
+    """(alliance, organisation) -> {role: predicate}, after the filters (memoised)."""
+    key = ("memberships", f)
+    if key not in cat.memo:
+        cat.memo[key] = _read_memberships(g, cat, f)
+    return cat.memo[key]
+
+
+def _read_memberships(g: Any, cat: Catalogue, f: Filters) -> dict:
+    pairs: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    role_of = {p: r for r, p in ROLES.items()}
+    for a, p, o in g.query(_TWO_MODE).rows:
+        a, p, o = a.value, p.value, o.value
+        if f.alliances and a not in f.alliances:
+            continue
+        pairs[(a, o)][role_of[p]] = p
+    kept = {}
+    for (a, o), roles in pairs.items():
+        if not (f.keep(cat, a, typed=False) and f.keep(cat, o)):
+            continue
+        if not f.dated_ok(cat.starts.get((a, o))):
+            continue
+        kept[(a, o)] = roles
+    return kept
+
+
+def two_mode(
+    g: Any, filters: Filters | None = None, roles: Iterable[str] = tuple(ROLES), **kw: Any
+) -> nx.Graph:
+    """The two-mode alliance-organisation graph, one edge per (alliance, organisation).
+
+    ``role`` is the strongest of lead > supporting > member; ``roles`` lists all of them
+    ("lead|member" for a lead institution, which is a member too). Nodes carry
+    ``bipartite`` (0 alliance, 1 organisation); ``position`` holds a membership role such
+    as 理事长单位 where an import recorded one.
+    """
+    f = _filters(filters, **kw)
+    wanted = [r for r in ROLES if r in set(roles)]
+    if not wanted:
+        raise UsageError(f"no known role in {list(roles)}; expected lead, supporting, member")
+    cat = catalogue(g)
+    cat.load_evidence(g)
+    G = nx.Graph(projection="two-mode")
+    for (a, o), found in sorted(_memberships(g, cat, f).items()):
+        mine = [r for r in wanted if r in found]
+        if not mine:
+            continue
+        _add_node(G, cat, a, bipartite=0)
+        _add_node(G, cat, o, bipartite=1)
+        role = mine[0]
+        attrs = cat.edge_attrs(a, ROLES[role], o)
+        G.add_edge(
+            a,
+            o,
+            **attrs,
+            role=role,
+            roles="|".join(mine),
+            position=cat.positions.get((a, o), ""),
+            weight=1,
+        )
+    for a in sorted(f.alliances):  # a selected alliance with no members still shows
+        if a in cat.classes:
+            _add_node(G, cat, a, bipartite=0)
+    return G
+
+
+def _sides(B: nx.Graph) -> tuple[list[str], dict[str, list[str]]]:
+    alliances = sorted(n for n, d in B.nodes(data="bipartite") if d == 0)
+    members = {a: sorted(B[a]) for a in alliances}
+    return alliances, members
+
+
+def comembership(
+    g: Any,
+    filters: Filters | None = None,
+    roles: Iterable[str] = tuple(ROLES),
+    min_shared: int = 1,
+    **kw: Any,
+) -> nx.Graph:
+    """Organisations linked when they share alliances; ``weight`` counts the shared ones.
+
+    Nodes carry ``alliances`` (how many alliances each organisation is in). Edges are
+    derived, not stated: ``predicate`` is "" and ``label`` says 共同成员.
+    """
+    B = two_mode(g, filters, roles, **kw)
+    return comembership_from(B, min_shared)
+
+
+def comembership_from(B: nx.Graph, min_shared: int = 1) -> nx.Graph:
+    """The co-membership projection of a two-mode graph (see :func:`comembership`)."""
+    alliances, members = _sides(B)
+    pairs: Counter = Counter()
+    with paused_gc():
+        for a in alliances:
+            pairs.update(combinations(members[a], 2))
+    G = nx.Graph(projection="comembership")
+    for n, d in sorted(B.nodes(data=True)):
+        if d.get("bipartite") == 1:
+            attrs = {k: v for k, v in d.items() if k != "bipartite"}
+            G.add_node(n, **attrs, alliances=B.degree(n))
+    edge = {"predicate": "", "label": "共同成员", "label_en": "co-members", "evidence": ""}
+    # Pairs come in a deterministic order (alliances and members sorted): no sort needed.
+    with paused_gc():
+        G.add_edges_from(
+            (u, v, {**edge, "source": "", "weight": w})
+            for (u, v), w in pairs.items()
+            if w >= min_shared
+        )
+    return G
+
+
+def alliance_overlap(
+    g: Any, filters: Filters | None = None, roles: Iterable[str] = tuple(ROLES), **kw: Any
+) -> nx.Graph:
+    """Alliances linked by shared members: ``weight`` = shared count, ``jaccard`` = share
+    of the union. Nodes carry ``members`` (how many organisations each alliance has)."""
+    B = two_mode(g, filters, roles, **kw)
+    return alliance_overlap_from(B)
+
+
+def alliance_overlap_from(B: nx.Graph) -> nx.Graph:
+    """The alliance overlap projection of a two-mode graph (see :func:`alliance_overlap`)."""
+    alliances, members = _sides(B)
+    G = nx.Graph(projection="overlap")
+    for a in alliances:
+        attrs = {k: v for k, v in B.nodes[a].items() if k != "bipartite"}
+        G.add_node(a, **attrs, members=len(members[a]))
+    sets = {a: set(members[a]) for a in alliances}
+    for a, b in combinations(alliances, 2):
+        shared = len(sets[a] & sets[b])
+        if shared:
+            G.add_edge(
+                a,
+                b,
+                predicate="",
+                label="共享成员",
+                label_en="shared members",
+                evidence="",
+                source="",
+                weight=shared,
+                jaccard=shared / len(sets[a] | sets[b]),
+            )
+    return G
+
+
+def industry_chain(g: Any, filters: Filters | None = None, **kw: Any) -> nx.DiGraph:
+    """Fields, chain segments and who operates in them.
+
+    Edges: ``skos:broader`` (field -> broader field), ``ag:hasSegment`` (field ->
+    segment), ``ag:feedsInto`` (upstream -> downstream), ``ag:operatesIn`` (organisation
+    or platform -> segment or field). Segments carry ``chain_order`` (0 = most upstream),
+    from the feeds-into order. The type filter applies to the organisations.
+    """
+    f = _filters(filters, **kw)
+    cat = catalogue(g)
+    cat.load_evidence(g)
+    concepts = {AG + "IndustryField", AG + "ChainSegment"}
+    G = nx.DiGraph(projection="chain")
+    for iri in sorted(cat.classes):
+        if cat.is_a(iri, concepts) and f.keep(cat, iri, typed=False):
+            _add_node(G, cat, iri)
+    for s, p, o in sorted(tuple(t.value for t in row) for row in g.query(_CHAIN).rows):
+        for n in (s, o):
+            if n not in G and cat.is_node(n) and f.keep(cat, n):
+                _add_node(G, cat, n)
+        if s in G and o in G:
+            G.add_edge(s, o, **cat.edge_attrs(s, p, o))
+    feeds = nx.DiGraph((u, v) for u, v, p in G.edges(data="predicate") if p == "ag:feedsInto")
+    for n in G:
+        if G.nodes[n]["type"] == "ag:ChainSegment":
+            G.nodes[n]["chain_order"] = 0
+    if nx.is_directed_acyclic_graph(feeds):
+        for layer, nodes in enumerate(nx.topological_generations(feeds)):
+            for n in nodes:
+                G.nodes[n]["chain_order"] = layer
+    return G
+
+
+#: The projections by name, as the CLI's ``--projection`` spells them.
+PROJECTIONS = {
+    "entity": entity_graph,
+    "two-mode": two_mode,
+    "comembership": comembership,
+    "overlap": alliance_overlap,
+    "chain": industry_chain,
+}
+
+
+def projection(g: Any, name: str, filters: Filters | None = None, **kw: Any) -> nx.Graph:
+    """One projection by name: entity, two-mode, comembership, overlap or chain."""
+    if name not in PROJECTIONS:
+        raise UsageError(f"unknown projection {name!r}; expected {', '.join(PROJECTIONS)}")
+    return PROJECTIONS[name](g, filters, **kw)

@@ -1,0 +1,545 @@
+"""The questions analysts ask of the alliance network, each answered as a DataFrame.
+
+brokers, central, communities, path, ego, composition (产学研 mix), chain-gaps (补短板)
+and coverage (reported figures next to what the graph counts). Entities are named the way
+``alliancegraph find`` resolves them (zh, en, alias, pinyin, slug or IRI), through
+:func:`alliancegraph.search.resolve`; an unknown or ambiguous name raises an error that
+lists the candidates. Nothing here prints or writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+import pyoxigraph as ox
+
+from ..errors import UsageError
+from ..namespaces import AG, shorten
+from . import metrics as M
+from .projections import Filters, catalogue, entity_graph, projection, two_mode
+
+__all__ = [
+    "brokers",
+    "central",
+    "chain_gaps",
+    "communities",
+    "composition",
+    "coverage",
+    "ego",
+    "ego_graph",
+    "node_metrics",
+    "path",
+    "resolve",
+    "resolve_alliances",
+    "shortest_paths",
+]
+
+
+def resolve(g: Any, text: str) -> str:
+    """The IRI ``text`` names (see :func:`alliancegraph.search.resolve`)."""
+    from ..search import resolve as _resolve
+
+    return _resolve(g, text)
+
+
+def resolve_alliances(g: Any, names: Any) -> list[str]:
+    """IRIs of the alliances ``names`` name; a name that resolves to something else (a
+    field called 通用航空, say) is a usage error, not an empty answer."""
+    if isinstance(names, str):
+        names = [names]
+    cat = catalogue(g)
+    iris = []
+    for name in names or ():
+        iri = resolve(g, name)
+        if not cat.is_a(iri, {AG + "Alliance"}):
+            kind = cat.type_of(iri)
+            raise UsageError(
+                f"{name!r} names {cat.label(iri)} ({shorten(kind) if kind else 'no class'}), "
+                "not an alliance; give the alliance's name, alias, slug or IRI"
+            )
+        iris.append(iri)
+    return iris
+
+
+def _make_filters(g: Any, filters: Filters | None, kw: dict) -> Filters:
+    """Filters from keywords, resolving alliance names to IRIs."""
+    if filters is not None:
+        return filters
+    return Filters.make(alliances=resolve_alliances(g, kw.pop("alliances", ())), **kw)
+
+
+def _network(g: Any, name: str, f: Filters) -> tuple[nx.Graph, nx.Graph, dict]:
+    """The projection the questions measure, its undirected simple form and a cache for
+    its igraph copy and metrics, kept while ``g`` is open (the last two projections asked
+    for). Questions never change these graphs and never hand them out."""
+    memo = catalogue(g).memo
+    key = ("network", name, f)
+    if key not in memo:
+        for old in [k for k in memo if k[0] == "network"][:-1]:
+            del memo[old]
+        G = projection(g, name, f)
+        memo[key] = (G, M.simple_graph(G), {})
+    return memo[key]
+
+
+def _with_meta(df: pd.DataFrame, **meta: Any) -> pd.DataFrame:
+    df.attrs = {**df.attrs, **meta}
+    return df
+
+
+# -- who matters -------------------------------------------------------------------------
+
+
+def central(
+    g: Any,
+    metric: str = "betweenness",
+    projection_name: str = "entity",
+    top: int | None = 20,
+    *,
+    seed: int = 0,
+    engine: str = "auto",
+    filters: Filters | None = None,
+    **kw: Any,
+) -> pd.DataFrame:
+    """The most central nodes of a projection by one metric: rank, node, label, type,
+    value. ``attrs`` says the metric, method (exact or sampled) and engine."""
+    f = _make_filters(g, filters, kw)
+    G, H, cache = _network(g, projection_name, f)
+    s = M.measure(H, metric, seed=seed, engine=engine, _cache=cache)
+    df = pd.DataFrame({"node": s.index, metric: s.to_numpy()})
+    df = df.dropna(subset=[metric])
+    df = df.sort_values([metric, "node"], ascending=[False, True], kind="stable")
+    if top:
+        df = df.head(top)
+    nodes = G.nodes
+    df.insert(1, "label", [nodes[n].get("label", n) for n in df["node"]])
+    df.insert(2, "type", [nodes[n].get("type", "") for n in df["node"]])
+    df.insert(0, "rank", range(1, len(df) + 1))
+    return _with_meta(
+        df.reset_index(drop=True),
+        **s.attrs,
+        projection=projection_name,
+        nodes=G.number_of_nodes(),
+        edges=G.number_of_edges(),
+    )
+
+
+def brokers(
+    g: Any,
+    projection_name: str = "entity",
+    top: int | None = 20,
+    *,
+    seed: int = 0,
+    engine: str = "auto",
+    filters: Filters | None = None,
+    **kw: Any,
+) -> pd.DataFrame:
+    """Brokers (Burt's structural holes): nodes with the lowest constraint, with their
+    effective size, degree and betweenness. A broker ties together neighbours that are
+    not tied to each other."""
+    f = _make_filters(g, filters, kw)
+    G, H, cache = _network(g, projection_name, f)
+    wanted = ("degree", "effective-size", "constraint", "betweenness")
+    table = M.metric_table(H, wanted, seed=seed, engine=engine, _cache=cache)
+    table = table[table["degree"] >= 2].dropna(subset=["constraint"])
+    table = table.sort_values(
+        ["constraint", "effective_size", "node"], ascending=[True, False, True], kind="stable"
+    )
+    if top:
+        table = table.head(top)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return _with_meta(
+        table.reset_index(drop=True),
+        projection=projection_name,
+        nodes=G.number_of_nodes(),
+        edges=G.number_of_edges(),
+    )
+
+
+def node_metrics(
+    g: Any,
+    projection_name: str = "entity",
+    names: tuple[str, ...] = tuple(M.METRICS),
+    *,
+    seed: int = 0,
+    engine: str = "auto",
+    filters: Filters | None = None,
+    **kw: Any,
+) -> pd.DataFrame:
+    """Every metric (or those ``names``) for every node of a projection, one column each;
+    ``attrs["methods"]`` says how each was computed."""
+    f = _make_filters(g, filters, kw)
+    G, H, cache = _network(g, projection_name, f)
+    table = M.metric_table(H, names, seed=seed, engine=engine, _cache=cache)
+    return _with_meta(
+        table, projection=projection_name, nodes=G.number_of_nodes(), edges=G.number_of_edges()
+    )
+
+
+def communities(
+    g: Any,
+    projection_name: str = "entity",
+    *,
+    seed: int = 0,
+    engine: str = "auto",
+    members: bool = False,
+    filters: Filters | None = None,
+    **kw: Any,
+) -> pd.DataFrame:
+    """Louvain communities (seeded), one row per community: id, size, its best-connected
+    members and its mix of types; with ``members=True``, one row per node instead.
+    ``attrs["modularity"]`` reports the partition's modularity."""
+    f = _make_filters(g, filters, kw)
+    G, H, cache = _network(g, projection_name, f)
+    nodes_df = M.louvain(H, seed=seed, engine=engine, _cache=cache)
+    meta = dict(nodes_df.attrs, projection=projection_name, nodes=G.number_of_nodes())
+    if members:
+        return _with_meta(nodes_df, **meta)
+    rows = []
+    for cid, part in nodes_df.groupby("community", sort=True):
+        ids = list(part["node"])
+        top = sorted(ids, key=lambda n: (-H.degree(n), str(n)))[:5]
+        types = part["type"].value_counts()
+        rows.append(
+            {
+                "community": cid,
+                "size": len(ids),
+                "top_members": "、".join(G.nodes[n].get("label", n) for n in top),
+                "types": "、".join(f"{t or '?'} {c}" for t, c in types.items()),
+            }
+        )
+    df = pd.DataFrame(rows, columns=["community", "size", "top_members", "types"])
+    return _with_meta(df, **meta)
+
+
+# -- how things connect ------------------------------------------------------------------
+
+
+def shortest_paths(
+    g: Any, a: str, b: str, limit: int = 10, filters: Filters | None = None, **kw: Any
+) -> tuple[nx.MultiDiGraph, list[list[str]]]:
+    """All shortest paths (at most ``limit``) between two named entities on the entity
+    graph, ignoring edge direction; returns the graph and the paths as IRI lists."""
+    f = _make_filters(g, filters, kw)
+    src, dst = resolve(g, a), resolve(g, b)
+    G = entity_graph(g, f)
+    return G, _paths(G, src, dst, limit)
+
+
+def _paths(G: nx.MultiDiGraph, src: str, dst: str, limit: int) -> list[list[str]]:
+    if src not in G or dst not in G:
+        return []
+    found = []
+    try:
+        for p in nx.all_shortest_paths(G.to_undirected(as_view=True), src, dst):
+            found.append(p)
+            if len(found) >= limit:
+                break
+    except nx.NetworkXNoPath:
+        return []
+    return sorted(found)
+
+
+def _hop_edges(G: nx.MultiDiGraph, u: str, v: str) -> list[tuple[str, str, dict]]:
+    out = [(u, v, d) for d in G.get_edge_data(u, v, default={}).values()]
+    out += [(v, u, d) for d in G.get_edge_data(v, u, default={}).values()]
+    return sorted(out, key=lambda e: (e[2]["predicate"], e[0]))
+
+
+def path(
+    g: Any, a: str, b: str, limit: int = 10, filters: Filters | None = None, **kw: Any
+) -> pd.DataFrame:
+    """Shortest paths between two entities, one row per fact on each hop: path, hop,
+    from, relation (with its direction), to, the evidence quote and its source. Empty
+    when no path exists.
+
+    Examples
+    --------
+    >>> path(g, "爱美科", "重庆市功能材料技术创新战略联盟")["to"].tolist()  # doctest: +SKIP
+    ['重庆材料研究院', '重庆材料研究院', '重庆材料研究院', '重庆市功能材料技术创新战略联盟']
+    """
+    f = _make_filters(g, filters, kw)
+    src, dst = resolve(g, a), resolve(g, b)
+    G, _, _ = _network(g, "entity", f)
+    paths = _paths(G, src, dst, limit)
+    label = G.nodes
+    rows = []
+    for i, p in enumerate(paths, 1):
+        for hop, (u, v) in enumerate(itertools.pairwise(p), 1):
+            for s, o, d in _hop_edges(G, u, v):
+                rows.append(
+                    {
+                        "path": i,
+                        "hop": hop,
+                        "from": label[u]["label"],
+                        "relation": d["label"] if s == u else f"{d['label']} (反向)",
+                        "to": label[v]["label"],
+                        "subject": label[s]["label"],
+                        "predicate": d["predicate"],
+                        "object": label[o]["label"],
+                        "evidence": d["evidence"],
+                        "source": d["source"],
+                        "from_iri": u,
+                        "to_iri": v,
+                    }
+                )
+    cols = [
+        "path", "hop", "from", "relation", "to", "subject", "predicate", "object",
+        "evidence", "source", "from_iri", "to_iri",
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=cols)
+    return _with_meta(df, paths=len(paths), length=len(paths[0]) - 1 if paths else None)
+
+
+def ego_graph(
+    g: Any, x: str, radius: int = 1, filters: Filters | None = None, **kw: Any
+) -> nx.MultiDiGraph:
+    """The entity graph within ``radius`` hops of ``x`` (edge direction ignored)."""
+    f = _make_filters(g, filters, kw)
+    center = resolve(g, x)
+    G, _, _ = _network(g, "entity", f)  # shared, so only a copy of the part leaves
+    if center not in G:
+        return G.subgraph([]).copy()
+    near = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), center, radius)
+    E = G.subgraph(sorted(near)).copy()
+    for n, d in near.items():
+        E.nodes[n]["distance"] = d
+    E.graph["center"] = center
+    return E
+
+
+def ego(g: Any, x: str, radius: int = 1, filters: Filters | None = None, **kw: Any) -> pd.DataFrame:
+    """The neighbourhood of one entity: distance, node, label, type and ``via`` (the
+    fact that links it to a node one step closer)."""
+    E = ego_graph(g, x, radius, filters, **kw)
+    rows = []
+    for n, d in E.nodes(data=True):
+        via = ""
+        if d["distance"] > 0:
+            closer = sorted(
+                (m for m in nx.all_neighbors(E, n) if E.nodes[m]["distance"] == d["distance"] - 1),
+                key=str,
+            )
+            if closer:
+                m = closer[0]
+                rel = _hop_edges(E, m, n)[0]
+                arrow = "→" if rel[0] == m else "←"
+                via = f"{E.nodes[m]['label']} {arrow}{rel[2]['label']}{arrow} {d['label']}"
+        rows.append(
+            {
+                "distance": d["distance"],
+                "node": n,
+                "label": d["label"],
+                "type": d["type"],
+                "via": via,
+            }
+        )
+    df = pd.DataFrame(rows, columns=["distance", "node", "label", "type", "via"])
+    df = df.sort_values(["distance", "type", "label"], kind="stable").reset_index(drop=True)
+    return _with_meta(df, center=E.graph.get("center"), edges=E.number_of_edges())
+
+
+# -- what the network is made of ---------------------------------------------------------
+
+_KINDS = {
+    AG + "Enterprise": "enterprises",
+    AG + "University": "universities",
+    AG + "ResearchInstitute": "institutes",
+    AG + "GovernmentAgency": "government",
+}
+
+
+def _kind(cat: Any, iri: str) -> str:
+    for cls, kind in _KINDS.items():
+        if cat.is_a(iri, {cls}):
+            return kind
+    return "other"
+
+
+def composition(
+    g: Any, roles: tuple[str, ...] = ("lead", "supporting", "member"), **kw: Any
+) -> pd.DataFrame:
+    """The 产学研 mix of each alliance: how many enterprises (产), universities (学),
+    research institutes (研), government bodies and others the graph knows among its
+    lead, supporting and member units, with the shares of the first three."""
+    f = _make_filters(g, kw.pop("filters", None), kw)
+    B = two_mode(g, f, roles)
+    cat = catalogue(g)
+    alliances = sorted(
+        a for a in cat.classes
+        if cat.is_a(a, {AG + "Alliance"}) and (not f.alliances or a in f.alliances)
+        and f.keep(cat, a, typed=False)
+    )  # fmt: skip
+    kinds = ["enterprises", "universities", "institutes", "government", "other"]
+    rows = []
+    for a in alliances:
+        counts = dict.fromkeys(kinds, 0)
+        for o in B.adj.get(a, ()):
+            counts[_kind(cat, o)] += 1
+        total = sum(counts.values())
+        row = {"alliance": a, "label": cat.label(a), "members": total, **counts}
+        for k, short in (("enterprises", "产"), ("universities", "学"), ("institutes", "研")):
+            row[f"{short}_share"] = round(counts[k] / total, 3) if total else None
+        rows.append(row)
+    cols = ["alliance", "label", "members", *kinds, "产_share", "学_share", "研_share"]
+    df = pd.DataFrame(rows, columns=cols)
+    df = df.sort_values(["members", "alliance"], ascending=[False, True], kind="stable")
+    return _with_meta(df.reset_index(drop=True), roles="|".join(roles))
+
+
+def chain_gaps(g: Any, filters: Filters | None = None, **kw: Any) -> pd.DataFrame:
+    """Links of industry chains with no research support behind them (补短板).
+
+    One row per chain segment, and per industry field that organisations are said to
+    operate in: how many enterprises, universities, research institutes and research
+    platforms operate there, and ``gap`` = none of the last three. Gaps come first.
+    """
+    f = _make_filters(g, filters, kw)
+    G = projection(g, "chain", f)
+    cat = catalogue(g)
+    rows = []
+    for n, d in G.nodes(data=True):
+        operators = [u for u, _, p in G.in_edges(n, data="predicate") if p == "ag:operatesIn"]
+        is_segment = d["type"] == "ag:ChainSegment"
+        if not is_segment and not operators:
+            continue
+        counts = {"enterprises": 0, "universities": 0, "institutes": 0, "platforms": 0, "other": 0}
+        for u in operators:
+            if cat.is_a(u, {AG + "ResearchPlatform"}):
+                counts["platforms"] += 1
+            else:
+                k = _kind(cat, u)
+                counts[k if k in counts else "other"] += 1
+        fields = sorted(
+            G.nodes[u]["label"] for u, _, p in G.in_edges(n, data="predicate")
+            if p == "ag:hasSegment"
+        )  # fmt: skip
+        gap = counts["universities"] + counts["institutes"] + counts["platforms"] == 0
+        rows.append(
+            {
+                "node": n,
+                "label": d["label"],
+                "kind": "segment" if is_segment else "field",
+                "field": "、".join(fields),
+                "chain_order": d.get("chain_order"),
+                **counts,
+                "gap": gap,
+                "operators": "、".join(sorted(G.nodes[u]["label"] for u in operators)),
+            }
+        )
+    cols = [
+        "node", "label", "kind", "field", "chain_order", "enterprises", "universities",
+        "institutes", "platforms", "other", "gap", "operators",
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=cols)
+    df = df.sort_values(
+        ["gap", "kind", "field", "chain_order", "label"],
+        ascending=[False, False, True, True, True],
+        kind="stable",
+        na_position="last",
+    )
+    return _with_meta(df.reset_index(drop=True), gaps=int(df["gap"].sum()))
+
+
+# -- reported versus known ---------------------------------------------------------------
+
+# How the graph counts each reported measure (keyed by the measure's slug after
+# "measure-"). ?a ranges over the alliances in the figure's scope; ?x is what is counted.
+_IN_SCOPE = """
+  { ?scope a ag:Alliance . BIND(?scope AS ?a) }
+  UNION { ?scope a ag:AllianceSystem . ?a a ag:Alliance }"""
+COUNTERS: dict[str, tuple[str, str]] = {
+    "alliances": ("alliances (ag:Alliance) in scope", "BIND(?a AS ?x)"),
+    "member-units": (
+        "distinct member units (org:hasMember, leads included)",
+        "?a org:hasMember ?x .",
+    ),
+    "research-platforms": (
+        "research platforms of the alliances or their members (ag:hasPlatform)",
+        "{ ?a ag:hasPlatform ?x } UNION { ?a org:hasMember/ag:hasPlatform ?x } "
+        "?x a ag:ResearchPlatform .",
+    ),
+    "industry-plans": (
+        "fields covered by planning documents (not roadmaps) the scope developed",
+        "{ ?a ag:developed ?d } UNION { ?a ag:partOfSystem/ag:developed ?d } "
+        "?d a ag:PlanningDocument ; ag:covers ?x . "
+        "FILTER NOT EXISTS { ?d a ag:TechnologyRoadmap }",
+    ),
+    "joint-provincial-projects": (
+        "projects the alliances or their members undertook (ag:undertook)",
+        "{ ?a ag:undertook ?x } UNION { ?a org:hasMember/ag:undertook ?x } ?x a ag:Project .",
+    ),
+    "roadmap-fields": (
+        "fields covered by technology roadmaps the alliances developed",
+        "?a ag:developed ?d . ?d a ag:TechnologyRoadmap ; ag:covers ?x .",
+    ),
+}
+
+_STATS = """
+SELECT ?stat ?measure ?value ?unit ?scope ?ev ?src WHERE {
+  ?stat a ag:ReportedStatistic ; ag:measure ?measure ; rdf:value ?value ; ag:scope ?scope .
+  OPTIONAL { ?stat ag:unit ?unit }
+  OPTIONAL { ?r rdf:subject ?stat ; rdf:predicate rdf:value ; ag:evidenceText ?ev .
+             OPTIONAL { ?r prov:wasDerivedFrom ?src } }
+} ORDER BY ?stat"""
+
+
+def coverage(g: Any) -> pd.DataFrame:
+    """Each reported figure (ag:ReportedStatistic) next to what the graph itself counts.
+
+    Columns: measure, scope, reported, unit, counted (None where the graph does not
+    model what is counted), synthetic (how many of the counted are generated), gap
+    (reported - counted), covered (counted / reported), how (what was counted), evidence
+    and source of the figure. System-wide figures are compared with everything the graph
+    holds.
+    """
+    cat = catalogue(g)
+    rows = []
+    seen = set()
+    for stat, measure, value, unit, scope, ev, src in g.query(_STATS).rows:
+        if stat.value in seen:
+            continue
+        seen.add(stat.value)
+        slug = measure.value.rsplit("/", 1)[-1].removeprefix("measure-")
+        reported = float(value.value)
+        counted = synthetic = None
+        how = "not modelled in the graph"
+        if slug in COUNTERS:
+            how, pattern = COUNTERS[slug]
+            scope_term = str(ox.NamedNode(scope.value))
+            q = (
+                f"SELECT DISTINCT ?x WHERE {{ VALUES ?scope {{ {scope_term} }} {_IN_SCOPE} "
+                f"{pattern} FILTER(isIRI(?x)) }}"
+            )
+            found = [row[0].value for row in g.query(q).rows]
+            counted = len(found)
+            synthetic = sum(1 for x in found if x in cat.synthetic)
+        rows.append(
+            {
+                "measure": cat.label(measure.value),
+                "scope": cat.label(scope.value),
+                "reported": int(reported) if reported.is_integer() else reported,
+                "unit": cat.label(unit.value) if unit is not None else "",
+                "counted": counted,
+                "synthetic": synthetic,
+                "gap": None if counted is None else reported - counted,
+                "covered": None
+                if counted is None or not reported
+                else round(counted / reported, 4),
+                "how": how,
+                "evidence": ev.value if ev is not None else "",
+                "source": cat.label(src.value) if src is not None else "",
+                "statistic": shorten(stat.value),
+            }
+        )
+    cols = [
+        "measure", "scope", "reported", "unit", "counted", "synthetic", "gap", "covered",
+        "how", "evidence", "source", "statistic",
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("counted", "synthetic"):
+        df[c] = df[c].astype("Int64")
+    return df

@@ -1,0 +1,397 @@
+"""Find entities by name, resolve a name to one entity, and describe everything about it.
+
+Search reads through SPARQL on the store interface (so it runs unchanged on a remote
+endpoint): one query fetches the label table (zh and en ``rdfs:label``, ``skos:altLabel``)
+of the entities in the ``agr:`` namespace, one their most specific types; ranking happens
+here in Python, where pinyin of the Chinese names (via pypinyin, imported only when the
+search text is Latin) can be compared too. Ranks: exact label > alias > prefix > substring,
+case-insensitive.
+
+This module never guesses: :func:`resolve` returns one IRI or raises, listing candidates.
+It never pastes user text into a query: values travel as bound RDF terms.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import pyoxigraph as ox
+
+from .errors import AmbiguousEntity, UnknownEntity
+from .namespaces import AGR, PREFIXES, expand, shorten
+
+__all__ = ["Description", "Fact", "Match", "describe", "find", "resolve"]
+
+Kind = Literal["exact", "alias", "prefix", "substring"]
+RANK: dict[str, int] = {"exact": 0, "alias": 1, "prefix": 2, "substring": 3}
+
+#: IRIs under agr: that are records or machinery, not entities a user looks for.
+_NOT_ENTITIES = ("statement/", "graph-", "query/")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+LABELS = f"""
+SELECT ?s ?p ?l WHERE {{
+  {{ ?s rdfs:label ?l BIND("label" AS ?p) }} UNION {{ ?s skos:altLabel ?l BIND("alias" AS ?p) }}
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{AGR}")
+         && !STRSTARTS(STR(?s), "{AGR}statement/") && !STRSTARTS(STR(?s), "{AGR}graph-")
+         && !STRSTARTS(STR(?s), "{AGR}query/"))
+}}"""
+
+# The most specific asserted-or-inferred type of each labelled entity.
+TYPES = f"""
+SELECT DISTINCT ?s ?t WHERE {{
+  ?s rdfs:label ?any ; a ?t .
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{AGR}"))
+  FILTER NOT EXISTS {{ ?s a ?sub . ?sub rdfs:subClassOf+ ?t . FILTER(?sub != ?t) }}
+}}"""
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entity found by :func:`find`.
+
+    ``label`` is the Chinese label where there is one; ``matched`` is the name (or its
+    pinyin) that matched; ``kind`` is exact, alias, prefix or substring.
+    """
+
+    iri: str
+    label: str
+    label_en: str | None
+    type: str | None
+    matched: str
+    kind: Kind
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.kind]
+
+
+@dataclass
+class _Entity:
+    iri: str
+    zh: str | None = None
+    en: str | None = None
+    other: str | None = None
+    labels: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+
+def _store(source: Any):
+    """Accept an AllianceGraph or a store (anything with ``describe_location``)."""
+    if hasattr(source, "describe_location"):
+        return source
+    return source.store
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(text: str, cap: int = 16) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Full toneless pinyin (no spaces) and initials of ``text``, one entry per reading.
+
+    Heteronyms (重 reads zhong or chong) give several readings, capped at ``cap``.
+
+    >>> pinyin_keys("重材院")[0][:2]
+    ('zhongcaiyuan', 'chongcaiyuan')
+    """
+    if not _CJK.search(text):
+        return (), ()
+    from pypinyin import Style, pinyin
+
+    syllables = pinyin(text, style=Style.NORMAL, heteronym=True, errors="default")
+    choices = [
+        [_NOT_ALNUM.sub("", r.casefold()) for r in readings[:3]] or [""] for readings in syllables
+    ]
+    full: list[str] = []
+    initials: list[str] = []
+    for combo in itertools.islice(itertools.product(*choices), cap):
+        full.append("".join(combo))
+        initials.append("".join(c[:1] for c in combo if c))
+    return tuple(dict.fromkeys(full)), tuple(dict.fromkeys(initials))
+
+
+def _label_table(store) -> dict[str, _Entity]:
+    entities: dict[str, _Entity] = {}
+    for s, p, lit in store.query(LABELS).rows:
+        e = entities.setdefault(s.value, _Entity(s.value))
+        lang = (getattr(lit, "language", None) or "").lower()
+        if p.value == "label":
+            e.labels.append(lit.value)
+            if lang.startswith("zh") and e.zh is None:
+                e.zh = lit.value
+            elif lang.startswith("en") and e.en is None:
+                e.en = lit.value
+            elif e.other is None:
+                e.other = lit.value
+        else:
+            e.aliases.append(lit.value)
+    return entities
+
+
+def _types(store) -> dict[str, str]:
+    types: dict[str, str] = {}
+    for s, t in store.query(TYPES).rows:
+        short = shorten(t.value)
+        # Prefer our own classes over the aligned standard ones when both are most specific.
+        mine = short.startswith("ag:") and not types.get(s.value, "").startswith("ag:")
+        if s.value not in types or mine:
+            types[s.value] = short
+    return types
+
+
+def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin: bool):
+    """The best (rank, matched text) of ``query`` against ``names`` and their pinyin."""
+    best: tuple[int, int, str] | None = None
+
+    def offer(kind: Kind, text: str) -> None:
+        nonlocal best
+        cand = (RANK[kind], len(text), text)
+        if best is None or cand < best:
+            best = cand
+
+    for name in names:
+        folded = _fold(name)
+        if folded == query:
+            offer(exact_kind, name)
+        elif folded.startswith(query):
+            offer("prefix", name)
+        elif query in folded:
+            offer("substring", name)
+        if latin and squeezed:
+            full, initials = pinyin_keys(name)
+            for key in full:
+                if key == squeezed:
+                    offer(exact_kind, name)
+                elif key.startswith(squeezed):
+                    offer("prefix", name)
+                elif len(squeezed) >= 3 and squeezed in key:
+                    offer("substring", name)
+            for key in initials:
+                if key == squeezed:
+                    offer(exact_kind, name)
+                elif len(squeezed) >= 2 and key.startswith(squeezed):
+                    offer("prefix", name)
+    return best
+
+
+def find(source: Any, text: str, limit: int = 20) -> list[Match]:
+    """Entities whose zh/en labels, aliases or their pinyin match ``text``, best first.
+
+    Parameters
+    ----------
+    source : AllianceGraph or store
+        Anything whose ``query`` answers SPARQL (embedded or remote).
+    text : str
+        A name, part of one, an alias or pinyin (``chongcaiyuan``, initials ``cqyddx``).
+    limit : int
+        At most this many matches.
+
+    Returns
+    -------
+    list of Match
+        Ranked exact label > alias > prefix > substring; ties go to the shorter name.
+
+    Examples
+    --------
+    >>> [m.iri.rsplit("/", 1)[1] for m in find(g, "重邮")]  # doctest: +SKIP
+    ['cqupt']
+    """
+    query = _fold(text)
+    if not query:
+        return []
+    squeezed = _NOT_ALNUM.sub("", query)
+    latin = not _CJK.search(query) and bool(squeezed)
+    store = _store(source)
+    entities = _label_table(store)
+    graded: list[tuple[tuple[int, int, str], _Entity]] = []
+    for e in entities.values():
+        a = _grade(query, squeezed, e.labels, "exact", latin)
+        b = _grade(query, squeezed, e.aliases, "alias", latin)
+        best = min((x for x in (a, b) if x is not None), default=None)
+        if best is not None:
+            graded.append((best, e))
+    if not graded:
+        return []
+    graded.sort(key=lambda x: (x[0], x[1].zh or x[1].en or x[1].iri))
+    graded = graded[:limit]
+    types = _types(store)
+    kinds = {v: k for k, v in RANK.items()}
+    return [
+        Match(
+            iri=e.iri,
+            label=e.zh or e.en or e.other or e.iri,
+            label_en=e.en,
+            type=types.get(e.iri),
+            matched=best[2],
+            kind=kinds[best[0]],  # type: ignore[arg-type]
+        )
+        for best, e in graded
+    ]
+
+
+def _exists(store, iri: str) -> bool:
+    ask = "ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }"
+    return bool(store.query(ask, bindings={"e": ox.NamedNode(iri)}).boolean)
+
+
+def as_iri(text: str) -> str | None:
+    """``<http://…>``, ``http(s)://…``, ``urn:…`` or a predeclared prefixed name; else None."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    elif re.match(r"^[A-Za-z][\w-]*:[^\s/]", text) and text.split(":", 1)[0] in PREFIXES:
+        return expand(text)
+    if re.match(r"^(https?|urn|file):\S+$", text):
+        try:
+            return ox.NamedNode(text).value
+        except ValueError:
+            return None
+    return None
+
+
+def resolve(source: Any, text: str) -> str:
+    """One entity's IRI for an IRI, a prefixed name, a slug (``cqupt``) or a name.
+
+    A name resolves when exactly one entity holds the best match (an exact label or alias
+    wins over a prefix or substring). Several equally good candidates raise
+    :class:`~alliancegraph.errors.AmbiguousEntity` (listed in ``.candidates``); none raises
+    :class:`~alliancegraph.errors.UnknownEntity`.
+    """
+    store = _store(source)
+    iri = as_iri(text)
+    if iri is not None:
+        if _exists(store, iri):
+            return iri
+        raise UnknownEntity(text)
+    stripped = text.strip()
+    if _SLUG.match(stripped) and _exists(store, AGR + stripped):
+        return AGR + stripped
+    matches = find(store, stripped, limit=1000)
+    if not matches:
+        raise UnknownEntity(text)
+    best = [m for m in matches if m.rank == matches[0].rank]
+    if len(best) == 1:
+        return best[0].iri
+    raise AmbiguousEntity(text, [(m.iri, m.label) for m in best])
+
+
+# -- describe ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One triple about the entity, seen from it: ``direction`` is ``out`` or ``in``."""
+
+    direction: Literal["out", "in"]
+    predicate: str
+    predicate_label: str | None
+    other: ox.NamedNode | ox.BlankNode | ox.Literal
+    other_label: str | None
+    evidence: str | None
+    source: str | None
+    source_label: str | None
+    #: entailed by the ontology's axioms (the inferred graph), not stated by a source
+    inferred: bool = False
+
+
+@dataclass
+class Description:
+    """Everything the graph says about one entity."""
+
+    iri: str
+    label: str
+    label_en: str | None
+    types: list[str]
+    aliases: list[str]
+    facts: list[Fact]
+
+
+DESCRIBE = """
+SELECT ?dir ?p ?plabel ?o ?olabel ?evidence ?src ?srclabel ?inferred WHERE {
+  { ?e ?p ?o BIND("out" AS ?dir)
+    BIND(EXISTS { GRAPH agr:graph-inferred { ?e ?p ?o } } AS ?inferred) }
+  UNION { ?o ?p ?e BIND("in" AS ?dir) FILTER(?p != rdf:subject && ?p != rdf:object)
+    BIND(EXISTS { GRAPH agr:graph-inferred { ?o ?p ?e } } AS ?inferred) }
+  FILTER(?p != rdf:type && ?p != rdfs:label && ?p != skos:altLabel)
+  OPTIONAL { ?p rdfs:label ?plabel FILTER(langMatches(lang(?plabel), "zh")) }
+  OPTIONAL { ?o rdfs:label ?olabel FILTER(langMatches(lang(?olabel), "zh")) }
+  OPTIONAL {
+    ?r a rdf:Statement ; rdf:predicate ?p ; prov:wasDerivedFrom ?src .
+    { BIND("out" AS ?dir) ?r rdf:subject ?e ; rdf:object ?o }
+    UNION { BIND("in" AS ?dir) ?r rdf:subject ?o ; rdf:object ?e }
+    OPTIONAL { ?r ag:evidenceText ?evidence }
+    OPTIONAL { ?src rdfs:label ?srclabel FILTER(langMatches(lang(?srclabel), "zh")) }
+  }
+}"""
+
+ABOUT = """
+SELECT ?kind ?v WHERE {
+  { ?e a ?v BIND("type" AS ?kind) } UNION { ?e rdfs:label ?v BIND("label" AS ?kind) }
+  UNION { ?e skos:altLabel ?v BIND("alias" AS ?kind) }
+}"""
+
+
+def describe(source: Any, entity: str) -> Description:
+    """Every fact in and out of ``entity`` (IRI, slug or a name that resolves to one),
+    with labels, and the evidence quote and source of each fact that has them."""
+    store = _store(source)
+    iri = resolve(store, entity)
+    e = ox.NamedNode(iri)
+    zh = en = other = None
+    types: list[str] = []
+    aliases: list[str] = []
+    for kind, v in store.query(ABOUT, bindings={"e": e}).rows:
+        if kind.value == "type":
+            types.append(shorten(v.value))
+        elif kind.value == "alias":
+            aliases.append(v.value)
+        else:
+            lang = (v.language or "").lower()
+            if lang.startswith("zh"):
+                zh = zh or v.value
+            elif lang.startswith("en"):
+                en = en or v.value
+            else:
+                other = other or v.value
+    seen: dict[tuple, Fact] = {}
+    for row in store.query(DESCRIBE, bindings={"e": e}).rows:
+        d, p, plabel, o, olabel, evidence, src, srclabel, inferred = row
+        key = (d.value, p.value, str(o), evidence.value if evidence else None, str(src))
+        if key in seen:
+            continue
+        seen[key] = Fact(
+            direction=d.value,  # type: ignore[arg-type]
+            predicate=shorten(p.value),
+            predicate_label=plabel.value if plabel else None,
+            other=o,
+            other_label=olabel.value if olabel else None,
+            evidence=evidence.value if evidence else None,
+            source=src.value if src else None,
+            source_label=srclabel.value if srclabel else None,
+            inferred=bool(inferred is not None and inferred.value == "true"),
+        )
+    # A fact backed by a record does not also need its bare, unsourced row.
+    sourced = {(f.direction, f.predicate, str(f.other)) for f in seen.values() if f.source}
+    facts = [
+        f
+        for f in seen.values()
+        if f.source or (f.direction, f.predicate, str(f.other)) not in sourced
+    ]
+    facts.sort(key=lambda f: (f.direction != "out", f.predicate, f.other_label or str(f.other)))
+    return Description(
+        iri=iri,
+        label=zh or en or other or iri,
+        label_en=en,
+        types=sorted(set(types)),
+        aliases=aliases,
+        facts=facts,
+    )

@@ -1,0 +1,365 @@
+"""The explorer: server-rendered pages over the same graph as ``/sparql``.
+
+Home (reported figures beside what the graph counts), search, entity, alliance and query
+pages, and the embedded network views. Every page is rendered by Jinja2 with autoescape
+on, so a label such as ``<img src=x onerror=alert(1)>`` is shown as text; every asset is
+served from ``/static``; the pages' own scripts come from there too, and a
+Content-Security-Policy forbids any other origin. Must never build markup by pasting
+strings, and never run a query on the event loop (everything goes through the engine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import AllianceGraphError, AmbiguousEntity, UnknownEntity
+from ..namespaces import AGR, shorten
+
+HERE = Path(__file__).resolve().parent
+
+#: Pages may load only from this server; views (self-contained HTML) may load nothing.
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+VIEW_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'"
+)
+
+#: Rows shown in a page's results table (downloads carry the whole result).
+SHOWN_ROWS = 500
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+# -- cells: how a term appears in a page ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A term ready for a template: text to show, a link if it is one of our entities, and
+    the language or datatype shown beside a literal."""
+
+    text: str
+    href: str | None = None
+    note: str | None = None
+    title: str | None = None
+
+
+def entity_href(iri: str) -> str:
+    """The explorer page of an IRI: ``/entity/<slug>`` for ours, ``/entity?iri=`` else."""
+    if iri.startswith(AGR) and "/" not in iri[len(AGR) :]:
+        return "/entity/" + iri[len(AGR) :]
+    return "/entity?" + urlencode({"iri": iri})
+
+
+def cell(term: Any, label: str | None = None) -> Cell:
+    """A cell for an Oxigraph term (or None)."""
+    if term is None:
+        return Cell("")
+    if isinstance(term, ox.NamedNode):
+        short = shorten(term.value)
+        href = entity_href(term.value) if term.value.startswith(AGR) else None
+        return Cell(label or short, href, None, term.value)
+    if isinstance(term, ox.BlankNode):
+        return Cell(f"_:{term.value}")
+    if isinstance(term, ox.Literal):
+        note = term.language or None
+        if not note and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            note = shorten(term.datatype.value)
+        return Cell(term.value, None, note)
+    return Cell(str(term))
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page from ``templates/name`` with the strict CSP."""
+    context.setdefault("title", "")
+    context.setdefault("q", "")
+    html = _env.get_template(name).render(request=request, nav=context.pop("nav", ""), **context)
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": PAGE_CSP})
+
+
+def error_page(request: Request, error: Exception, status: int | None = None) -> HTMLResponse:
+    from .app import status_of
+
+    return render(
+        request, "error.html", status=status or status_of(error), title="error", message=str(error)
+    )
+
+
+async def run(request: Request, fn, *args):
+    """Run blocking work through the app's engine (worker thread, deadline)."""
+    return await request.app.state.engine.run(fn, *args)
+
+
+def graph_of(request: Request) -> Any:
+    return request.app.state.engine.graph
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+async def home(request: Request) -> Response:
+    """Reported figures beside what the graph knows, and the alliances."""
+    from . import data
+
+    try:
+        overview = await run(request, data.overview, request.app.state.engine)
+    except AllianceGraphError as e:
+        return error_page(request, e)
+    return render(request, "home.html", nav="home", **overview)
+
+
+async def search_page(request: Request) -> Response:
+    """Entities by zh/en name, alias or pinyin (``search.find``), best first."""
+    from ..search import find
+
+    q = request.query_params.get("q", "").strip()
+    matches = []
+    if q:
+        try:
+            matches = await run(request, find, graph_of(request), q, 50)
+        except AllianceGraphError as e:
+            return error_page(request, e)
+    rows = [
+        {
+            "label": m.label,
+            "label_en": m.label_en,
+            "type": m.type,
+            "matched": m.matched,
+            "kind": m.kind,
+            "href": entity_href(m.iri),
+            "iri": m.iri,
+        }
+        for m in matches
+    ]
+    return render(request, "search.html", nav="search", title=q or "search", q=q, rows=rows)
+
+
+async def entity_page(request: Request) -> Response:
+    """Labels, aliases, types, every fact with its evidence and source, and the ego view."""
+    from ..search import describe
+
+    slug = request.path_params.get("slug")
+    iri = AGR + slug if slug else request.query_params.get("iri", "")
+    if not iri:
+        return RedirectResponse("/search", status_code=303)
+    try:
+        d = await run(request, describe, graph_of(request), f"<{iri}>")
+    except UnknownEntity:
+        return error_page(request, UnknownEntity(iri), 404)
+    except AmbiguousEntity as e:  # pragma: no cover - an IRI is never ambiguous
+        return error_page(request, e, 400)
+    except AllianceGraphError as e:
+        return error_page(request, e)
+    facts = [
+        {
+            "direction": f.direction,
+            "predicate": f.predicate_label or f.predicate,
+            "predicate_iri": f.predicate,
+            "other": cell(f.other, f.other_label),
+            "evidence": f.evidence,
+            "source": f.source_label or (shorten(f.source) if f.source else None),
+            "source_href": entity_href(f.source) if f.source else None,
+        }
+        for f in d.facts
+    ]
+    is_alliance = "ag:Alliance" in d.types
+    return render(
+        request,
+        "entity.html",
+        title=d.label,
+        d=d,
+        facts=facts,
+        quoted=sum(1 for f in facts if f["evidence"]),
+        alliance_href=("/alliance/" + iri[len(AGR) :]) if is_alliance and slug else None,
+        view_src=await view_src(request, "ego", iri),
+    )
+
+
+async def alliance_page(request: Request) -> Response:
+    """An alliance: members by type and role, what it produced, and the alliance view."""
+    from . import data
+
+    iri = AGR + request.path_params["slug"]
+    try:
+        a = await run(request, data.alliance, request.app.state.engine, iri)
+    except UnknownEntity:
+        return error_page(request, UnknownEntity(iri), 404)
+    except AllianceGraphError as e:
+        return error_page(request, e)
+    return render(
+        request,
+        "alliance.html",
+        nav="alliances",
+        title=a["label"],
+        a=a,
+        view_src=await view_src(request, "alliance", iri),
+    )
+
+
+async def alliances_page(request: Request) -> Response:
+    from . import data
+
+    try:
+        rows = await run(request, data.alliances, request.app.state.engine)
+    except AllianceGraphError as e:
+        return error_page(request, e)
+    return render(request, "alliances.html", nav="alliances", title="联盟 alliances", rows=rows)
+
+
+async def query_page(request: Request) -> Response:
+    """The editor, the named queries as examples, and the result of the query in the URL."""
+    from . import data
+
+    engine = request.app.state.engine
+    params = request.query_params
+    text = params.get("query", "")
+    name = params.get("name", "")
+    example = None
+    error = None
+    result = None
+    try:
+        library = await run(request, data.examples_for_page)
+    except AllianceGraphError as e:
+        library, error = [], str(e)
+    if name and error is None:
+        example = next((ex for ex in library if ex["name"] == name), None)
+        if example is None:
+            error = f"no named query {name!r}"
+        else:
+            values = {p["name"]: params.get("p." + p["name"], "") for p in example["parameters"]}
+            example = {**example, "values": values}
+            missing = [
+                p["name"] for p in example["parameters"] if p["required"] and not values[p["name"]]
+            ]
+            if not text:
+                try:
+                    text = await run(request, data.example_text, name, values, engine, not missing)
+                except AllianceGraphError as e:
+                    error = str(e)
+            if missing and error is None and not params.get("query"):
+                error = f"give a value for {', '.join(missing)} and run"
+    if text and error is None:
+        try:
+            result = await run(request, engine.query, text)
+        except AllianceGraphError as e:
+            error = str(e)
+    table = data.result_table(result, SHOWN_ROWS) if result is not None else None
+    links: dict[str, Any] = {}
+    if text:
+        formats = [("csv", "CSV"), ("json", "JSON")]
+        if table and table["kind"] == "graph":
+            formats = [("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD")]
+        links = {
+            "share": "/query?" + urlencode({"query": text}),
+            "downloads": [
+                {
+                    "id": f"download-{fmt}",
+                    "href": "/sparql?" + urlencode({"query": text, "format": fmt}),
+                    "file": f"results.{fmt}",
+                    "label": label,
+                }
+                for fmt, label in formats
+            ],
+        }
+        if table and table.get("pairs"):
+            links["graph"] = "/view/results?" + urlencode({"query": text})
+    return render(
+        request,
+        "query.html",
+        nav="query",
+        title="SPARQL",
+        text=text,
+        example=example,
+        examples=library,
+        error=error,
+        table=table,
+        links=links,
+        endpoint="/sparql",
+    )
+
+
+async def view_src(request: Request, kind: str, iri: str) -> str | None:
+    """The ``/view/…`` address of a network view of ``iri``, or None where there is no
+    view to show (views not installed, or the entity is not part of the network, such as a
+    source document). The view is built here, cached, and served from the cache to the
+    iframe, so the page never embeds an error."""
+    from . import data
+
+    if not data.views_available():
+        return None
+    try:
+        await run(request, data.view_html, request.app.state.engine, kind, iri)
+    except AllianceGraphError:
+        return None
+    return f"/view/{kind}?" + urlencode({"iri": iri})
+
+
+async def view(request: Request) -> Response:
+    """A self-contained network view (views.py), loaded in a sandboxed iframe."""
+    from . import data
+
+    kind = request.path_params["kind"]
+    try:
+        if kind == "results":
+            html = await run(
+                request, data.results_view, request.app.state.engine, request.query_params["query"]
+            )
+        else:
+            html = await run(
+                request, data.view_html, request.app.state.engine, kind, request.query_params["iri"]
+            )
+    except KeyError:
+        return Response("error: missing iri or query\n", status_code=400, media_type="text/plain")
+    except AllianceGraphError as e:
+        return error_page(request, e)
+    return HTMLResponse(html, headers={"Content-Security-Policy": VIEW_CSP})
+
+
+async def favicon(request: Request) -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", home, name="home"),
+        Route("/search", search_page, name="search"),
+        Route("/entity", entity_page, name="entity_iri"),
+        Route("/entity/{slug}", entity_page, name="entity"),
+        Route("/alliances", alliances_page, name="alliances"),
+        Route("/alliance/{slug}", alliance_page, name="alliance"),
+        Route("/query", query_page, name="query_page"),
+        Route("/view/{kind}", view, name="view"),
+        Route("/favicon.ico", favicon),
+    ]
+
+
+def examples(endpoint: str) -> list:
+    """The named queries for the service description (blocking; run in a worker)."""
+    from . import data
+
+    return data.examples_for_sd(endpoint)
+
+
+__all__ = ["Cell", "cell", "entity_href", "examples", "routes"]
