@@ -137,3 +137,10 @@ def test_describe_shows_every_fact_with_evidence_and_source(graph):
 def test_describe_refuses_to_guess(graph):
     with pytest.raises(AmbiguousEntity):
         describe(graph, "materials research")
+
+
+def test_description_becomes_a_dataframe(graph):
+    df = graph.describe("爱美科").to_dataframe()
+    equity = df[(df.predicate_iri.str.endswith("holdsEquityIn")) & (df.direction == "in")]
+    assert equity.evidence.tolist() == ["重材院还入股爱美科"]
+    assert equity.other.tolist() == ["重庆材料研究院"]

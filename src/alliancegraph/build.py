@@ -75,11 +75,13 @@ class Inputs:
     layers: list[Path] = field(default_factory=list)
 
     @classmethod
-    def default(cls, root: Path | None = None) -> Inputs:
+    def default(cls, root: Path | None = None, data_home: Path | None = None) -> Inputs:
+        """The project's tables and ontology, plus the imports kept in ``data_home``
+        (default ``$ALLIANCEGRAPH_DATA`` or ``~/.local/share/alliancegraph``)."""
         from .imports import layer_paths  # imported lists live outside data/ (imports.py)
 
         root = root or project_root()
-        return cls(root / "data", root / "ontology", layer_paths())
+        return cls(root / "data", root / "ontology", layer_paths(data_home))
 
     @property
     def root(self) -> Path:
@@ -179,7 +181,6 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     """Compile, infer and validate ``inputs`` into an in-memory store; raise DataError if bad."""
     from . import inference, validation
     from .curation import compile_inputs
-    from .namespaces import GRAPH_ONTOLOGY
 
     t0 = time.perf_counter()
     compiled = compile_inputs(inputs.data_dir, inputs.ontology_dir, root=inputs.root)
@@ -188,11 +189,10 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     t1 = time.perf_counter()
     inferred = inference.materialise(store)
     t2 = time.perf_counter()
-    ontology = ox.NamedNode(GRAPH_ONTOLOGY)
-    data = (q.triple for q in store if q.graph_name != ontology)
     shapes = inputs.ontology_dir / "shapes.ttl"
-    validation.check(
-        data,
+    # on the store itself, every graph but the ontology (validation.data_graphs)
+    validation.check_store(
+        store,
         shapes,
         origins=compiled.origins,
         fact_origins=compiled.fact_origins,

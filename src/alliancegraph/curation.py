@@ -73,8 +73,11 @@ _alt = ox.NamedNode(SKOS + "altLabel")
 
 
 def lang_of(text: str) -> str:
-    """``zh`` for text holding Chinese characters, else ``en``."""
-    return "zh" if CJK.search(text) else "en"
+    """``zh`` for text that is mostly Chinese, else ``en`` (an English note may quote a
+    Chinese name and stays English)."""
+    cjk = len(CJK.findall(text))
+    latin = len(re.findall(r"[A-Za-z]+", text))  # words, since one hanzi is about a word
+    return "zh" if cjk and cjk >= latin else "en"
 
 
 def statement_iri(s: str, p: str, o: str, source: str, evidence: str) -> str:

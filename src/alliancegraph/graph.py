@@ -84,9 +84,13 @@ def open(
     root: str | Path | None = None,
     cache_dir: str | Path | None = None,
     endpoint: str | None = None,
+    data_home: str | Path | None = None,
     **remote_options,
 ) -> AllianceGraph:
     """Open the bundled graph (or the checkout at ``root``), building it first if needed.
+
+    ``data_home`` is the folder whose imports (member lists, synthetic data) join the graph
+    (default ``$ALLIANCEGRAPH_DATA`` or ``~/.local/share/alliancegraph``).
 
     With ``endpoint`` (a SPARQL 1.1 query URL) the graph answers from that remote engine
     instead; ``remote_options`` (timeout, retries, backoff) go to RemoteStore.
@@ -95,6 +99,6 @@ def open(
         from .store import RemoteStore
 
         return AllianceGraph(RemoteStore(endpoint, **remote_options))
-    inputs = Inputs.default(Path(root) if root else None)
+    inputs = Inputs.default(Path(root) if root else None, Path(data_home) if data_home else None)
     build = ensure_built(inputs, Cache(Path(cache_dir) if cache_dir else None))
     return AllianceGraph(EmbeddedStore.open(build.store_path), build)

@@ -314,6 +314,37 @@ class Description:
     aliases: list[str]
     facts: list[Fact]
 
+    def to_dataframe(self):
+        """One row per fact: direction, predicate (label and IRI), the other end (label and
+        value), evidence quote, source, and whether the ontology inferred it."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "direction": f.direction,
+                    "predicate": f.predicate_label or f.predicate,
+                    "predicate_iri": f.predicate,
+                    "other": f.other_label or f.other.value,
+                    "other_value": f.other.value,
+                    "evidence": f.evidence,
+                    "source": f.source_label or f.source,
+                    "inferred": f.inferred,
+                }
+                for f in self.facts
+            ],
+            columns=[
+                "direction",
+                "predicate",
+                "predicate_iri",
+                "other",
+                "other_value",
+                "evidence",
+                "source",
+                "inferred",
+            ],
+        )
+
 
 DESCRIBE = """
 SELECT ?dir ?p ?plabel ?o ?olabel ?evidence ?src ?srclabel ?inferred WHERE {

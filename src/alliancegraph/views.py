@@ -52,6 +52,7 @@ __all__ = [
     "View",
     "alliance",
     "chain",
+    "cjk_families",
     "comembership",
     "ego",
     "make",

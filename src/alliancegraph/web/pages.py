@@ -181,6 +181,7 @@ async def entity_page(request: Request) -> Response:
             "evidence": f.evidence,
             "source": f.source_label or (shorten(f.source) if f.source else None),
             "source_href": entity_href(f.source) if f.source else None,
+            "inferred": f.inferred,
         }
         for f in d.facts
     ]
