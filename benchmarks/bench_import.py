@@ -45,9 +45,12 @@ report = import_synthetic(base / "lists", root, base / "cache", base / "home")
 t2 = time.perf_counter()
 peak[0] = max(peak[0], proc.memory_info().rss,
               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+build = Cache(base / "cache").get(report.build_key)
 print(json.dumps({"scale": scale, **lists.counts(), "quads": report.quads,
+                  "dataset_quads": build.info["quads"],
                   "generate_s": round(t1 - t0, 2), "import_s": round(t2 - t1, 2),
-                  "phases_s": report.seconds, "peak_rss_mb": round(peak[0] / 2**20),
+                  "phases_s": report.seconds, "build_phases_s": build.info["seconds"],
+                  "peak_rss_mb": round(peak[0] / 2**20),
                   "rss_before_import_mb": round(rss_before / 2**20)}))
 """
 
@@ -80,6 +83,8 @@ def main() -> None:
             f"build {r['phases_s']['build']}) | peak RSS {r['peak_rss_mb']} MB",
             flush=True,
         )
+        phases = ", ".join(f"{k} {v}" for k, v in r["build_phases_s"].items())
+        print(f"    build phases (s): {phases}", flush=True)
     if len(results) > 1:
         base = results[0]
         for r in results[1:]:

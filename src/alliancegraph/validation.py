@@ -148,13 +148,24 @@ class _Shapes:
         return {p for p in self.out.get(node, {}) if p.startswith(SH)}
 
 
-TARGETS = {SH + t for t in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "target")}
-_ANNOTATIONS = {SH + t for t in ("message", "severity", "deactivated", "name", "description",
-                                 "order", "group", "defaultValue", "prefixes", "declare")}  # fmt: skip
-_VALUE = {SH + t for t in ("datatype", "class", "nodeKind", "minLength", "maxLength",
-                           "languageIn", "in", "hasValue", "or", "and", "not", "xone")}  # fmt: skip
-_COUNTS = {SH + t for t in ("path", "minCount", "maxCount", "qualifiedValueShape",
-                            "qualifiedMinCount", "qualifiedMaxCount")}  # fmt: skip
+TARGETS = {
+    SH + t for t in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "target")
+}
+_ANNOTATIONS = {
+    SH + t
+    for t in ("message", "severity", "deactivated", "name", "description", "order", "group",
+              "defaultValue", "prefixes", "declare")
+}  # fmt: skip
+_VALUE = {
+    SH + t
+    for t in ("datatype", "class", "nodeKind", "minLength", "maxLength", "languageIn", "in",
+              "hasValue", "or", "and", "not", "xone")
+}  # fmt: skip
+_COUNTS = {
+    SH + t
+    for t in ("path", "minCount", "maxCount", "qualifiedValueShape", "qualifiedMinCount",
+              "qualifiedMaxCount")
+}  # fmt: skip
 _NODE_KINDS = {
     "IRI": "isIRI({v})",
     "BlankNode": "isBlank({v})",
@@ -229,7 +240,9 @@ class ShapesProgram:
         validates exactly the shapes the compiler left out."""
         done = {s.node for s in self.shapes}
         return [
-            t for t in self.graph.triples if not (t.subject in done and t.predicate.value in TARGETS)
+            t
+            for t in self.graph.triples
+            if not (t.subject in done and t.predicate.value in TARGETS)
         ]
 
 
@@ -247,7 +260,8 @@ def compile_shapes(triples: Iterable[ox.Triple]) -> ShapesProgram:
     } & {
         t.subject
         for t in g.triples
-        if t.predicate.value == RDF + "type" and t.object.value in (SH + "NodeShape", SH + "PropertyShape")
+        if t.predicate.value == RDF + "type"
+        and t.object.value in (SH + "NodeShape", SH + "PropertyShape")
     }
     shapes, fallback = [], []
     for node in [*roots, *sorted(implicit - set(roots), key=str)]:
@@ -380,9 +394,16 @@ def _property_checks(g: _Shapes, prop) -> list[_Check]:
             raise Unsupported("qualified value shapes other than one, not disjoint")
         expr = _shape_expr(g, q[0], "?v")
         if qmin is not None:
-            add("min", f"fewer than {_int(qmin)} qualified values of {name}", n=_int(qmin), expr=expr)
+            add(
+                "min",
+                f"fewer than {_int(qmin)} qualified values of {name}",
+                n=_int(qmin),
+                expr=expr,
+            )
         if qmax is not None:
-            add("max", f"more than {_int(qmax)} qualified values of {name}", n=_int(qmax), expr=expr)
+            add(
+                "max", f"more than {_int(qmax)} qualified values of {name}", n=_int(qmax), expr=expr
+            )
     for comp in sorted(used & _VALUE - {SH + "hasValue"}):
         for param in g.values(prop, comp):
             expr = _component(g, comp, param, "?v")
@@ -444,34 +465,57 @@ def _component(g: _Shapes, comp: str, param, v: str) -> str:
     raise Unsupported(comp)  # pragma: no cover - _VALUE lists only the names above
 
 
-def _query(shape: _Shape, c: _Check) -> str:
-    focus = f"{{ {shape.focus} }}"
-    distinct = f"{{ SELECT DISTINCT ?this WHERE {focus} }}"
-    if c.kind == "value" and c.sparql_path is None:
-        return f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER(!{c.expr}) }}"
-    if c.kind == "value":
-        return (
-            f"SELECT DISTINCT ?this ?v WHERE {{ {focus} ?this {c.sparql_path} ?v . "
-            f"FILTER(!{c.expr}) }}"
-        )
-    if c.kind == "has":
-        return (
-            f"SELECT DISTINCT ?this WHERE {{ {focus} "
-            f"FILTER NOT EXISTS {{ ?this {c.sparql_path} {c.has} }} }}"
-        )
-    values = f"?this {c.sparql_path} ?v . FILTER({c.expr})"
-    if c.kind == "min" and c.n <= 0:
-        return "SELECT ?this WHERE { FILTER(false) }"
-    if c.kind == "min" and c.n == 1:
-        return f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {values} }} }}"
-    if c.kind == "min":
-        return (
-            f"SELECT ?this WHERE {{ {distinct} OPTIONAL {{ {values} }} }} "
-            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {c.n})"
-        )
+def _shape_query(shape: _Shape) -> tuple[str, list[str]]:
+    """One query for all the checks of a shape: the focus nodes are found once, every value
+    of every path is read once (deduplicated across graphs), and one row comes back per
+    focus node that violates something, with a count per check saying what."""
+    paths: dict[str, int] = {}
+    columns, tests = [], []
+    for i, c in enumerate(shape.checks):
+        # node-level checks read the focus node itself (their expr is about ?this)
+        k = -1 if c.sparql_path is None else paths.setdefault(c.sparql_path, len(paths))
+        if c.kind == "value":
+            cond = f"!COALESCE({c.expr}, false)"
+            tests.append(f"?c{i} > 0")
+        elif c.kind == "has":
+            cond = f"sameTerm(?v, {c.has})"
+            tests.append(f"?c{i} = 0")
+        else:
+            cond = f"COALESCE({c.expr}, false)"
+            tests.append(f"?c{i} {'<' if c.kind == 'min' else '>'} {c.n}")
+        if k >= 0:  # a count over the distinct values of the path
+            cond = f"?k1 = {k} && {cond}"
+        columns.append(f"(SUM(IF({cond}, 1, 0)) AS ?c{i})")
+    # the values of every path in one OPTIONAL, tagged ?k by a VALUES table: Oxigraph then
+    # looks them up per focus node (a UNION of BINDs would be evaluated in full per node)
+    forward = [(p, k) for p, k in paths.items() if not p.startswith("^")]
+    inverse = [(p[1:], k) for p, k in paths.items() if p.startswith("^")]
+    branches = []
+    if forward:
+        table = " ".join(f"({p} {k})" for p, k in forward)
+        branches.append(f"{{ VALUES (?p ?k) {{ {table} }} ?this ?p ?v }}")
+    if inverse:
+        table = " ".join(f"({p} {k})" for p, k in inverse)
+        branches.append(f"{{ VALUES (?p ?k) {{ {table} }} ?v ?p ?this }}")
+    values = f"OPTIONAL {{ {' UNION '.join(branches)} }}" if branches else ""
+    sparql = (
+        f"SELECT * WHERE {{ {{ SELECT ?this {' '.join(columns)} WHERE {{\n"
+        f"  {{ SELECT DISTINCT ?this ?k ?v WHERE {{\n    {{ {shape.focus} }}\n    {values}\n"
+        f"  }} }}\n  BIND(COALESCE(?k, -1) AS ?k1)\n"
+        f"}} GROUP BY ?this }}\nFILTER({' || '.join(tests) or 'false'}) }}"
+    )
+    return sparql, tests
+
+
+def _values_query(shape: _Shape, c: _Check, foci: list) -> str:
+    """The values that fail value check ``c`` at the given focus nodes."""
+    if all(isinstance(f, ox.NamedNode) for f in foci):
+        focus = "VALUES ?this { " + " ".join(str(f) for f in foci) + " }"
+    else:  # a blank focus node cannot be named in a query: find the focus nodes again
+        focus = f"{{ {shape.focus} }}"
     return (
-        f"SELECT ?this WHERE {{ {distinct} {values} }} "
-        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {c.n})"
+        f"SELECT DISTINCT ?this ?v WHERE {{ {focus} ?this {c.sparql_path} ?v . "
+        f"FILTER(!COALESCE({c.expr}, false)) }}"
     )
 
 
@@ -493,26 +537,47 @@ def store_results(
     """Every violation of ``program`` in ``graphs`` of ``store`` (default: :func:`data_graphs`)."""
     graphs = data_graphs(store) if graphs is None else graphs
     results: list[Result] = []
+
+    # reading "every graph" is about a fifth faster than reading a list of graphs
+    everything = set(graphs) >= {ox.DefaultGraph(), *store.named_graphs()}
+    scope = {"use_default_graph_as_union": True} if everything else {"default_graph": graphs}
+
+    def run(sparql: str):
+        return store.query(sparql, custom_functions=_FUNCTIONS, **scope)
+
     for shape in program.shapes:
         node = shape.node
         name = node.value if isinstance(node, ox.NamedNode) else str(node)
-        for c in shape.checks:
-            sparql = shape.prologue + _query(shape, c)
-            rows = store.query(sparql, default_graph=graphs, custom_functions=_FUNCTIONS)
-            for sol in rows:
-                focus = sol["this"]
-                if focus is None:
-                    continue
-                value = sol["v"] if c.kind == "value" and c.sparql_path else None
-                if c.kind == "value" and c.sparql_path is None:
-                    value = focus
-                results.append(Result(focus, c.path, value, c.message, name))
+        if not shape.checks:
+            continue
+        sparql, _ = _shape_query(shape)
+        failed: list[list] = [[] for _ in shape.checks]
+        for sol in run(shape.prologue + sparql):
+            focus = sol["this"]
+            for i, c in enumerate(shape.checks):
+                count = int(sol[f"c{i}"].value)
+                bad = {
+                    "value": count > 0,
+                    "has": count == 0,
+                    "min": count < c.n,
+                    "max": count > c.n,
+                }[c.kind]
+                if bad:
+                    failed[i].append(focus)
+        for c, foci in zip(shape.checks, failed, strict=True):
+            if not foci:
+                continue
+            if c.kind != "value":
+                results += [Result(f, c.path, None, c.message, name) for f in foci]
+            elif c.sparql_path is None:
+                results += [Result(f, None, f, c.message, name) for f in foci]
+            else:
+                wanted = set(foci)
+                for sol in run(shape.prologue + _values_query(shape, c, foci)):
+                    if sol["this"] in wanted:
+                        results.append(Result(sol["this"], c.path, sol["v"], c.message, name))
     if program.fallback:
-        triples = (
-            q.triple
-            for g in graphs
-            for q in store.quads_for_pattern(None, None, None, g)
-        )
+        triples = (q.triple for g in graphs for q in store.quads_for_pattern(None, None, None, g))
         results += _pyshacl(triples, program.fallback_triples())
     return results
 
@@ -538,7 +603,8 @@ def _to_rdflib(triples: Iterable[ox.Triple]):
                 elif t.datatype.value == XSD + "string":
                     r = rdflib.Literal(t.value)
                 else:
-                    r = rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+                    dtype = rdflib.URIRef(t.datatype.value)
+                    r = rdflib.Literal(t.value, datatype=dtype, normalize=False)
             else:
                 r = rdflib.BNode(t.value)
             cache[t] = r
@@ -629,7 +695,9 @@ def load_shapes(shapes_path: Path, display: str | None = None) -> ShapesProgram:
     key = (str(shapes_path), raw)
     if key not in _PROGRAMS:
         _PROGRAMS.clear()
-        _PROGRAMS[key] = compile_shapes(parse_ontology(Path(shapes_path), display or str(shapes_path)))
+        _PROGRAMS[key] = compile_shapes(
+            parse_ontology(Path(shapes_path), display or str(shapes_path))
+        )
     return _PROGRAMS[key]
 
 

@@ -1,0 +1,502 @@
+"""Build + import and every named query at K × the reported scale, on three engines.
+
+At each scale this script, in one run on this machine:
+
+1. generates synthetic member lists (``alliancegraph.synthetic.generate``) and imports them
+   as flagged synthetic data (``synthetic.import_synthetic``: resolve, SHACL, build) into a
+   temporary data home and cache, in a child process, timing it and reading the child's
+   peak RSS; nothing is written to ``data/``, the repo or the user's cache;
+2. runs each named query of ``src/alliancegraph/queries/`` on
+   (a) our store through the public API (``AllianceGraph.named``, rows materialised),
+   (c) pyoxigraph called directly (``Store.query`` on the same read-only store, rows
+       iterated) -- the limit our layer can reach,
+   (b) rdflib's in-memory ``Dataset(default_union=True)`` parsed from the same N-Quads,
+       results fully iterated -- the baseline a Python user would pick. rdflib runs in its
+       own process and each query in a forked child killed after ``budget`` seconds, so a
+       slow query reports "> budget" instead of stalling the run.
+
+All three get the same SPARQL text (prefixes declared, parameters in a VALUES block written
+by ``store.with_values``). Medians of ``reps`` runs after one warm-up.
+
+    python benchmarks/bench_queries.py                    # 1× and 10×
+    python benchmarks/bench_queries.py --scales 1,10,100 --budget 20
+
+Targets (issue 9): at 10× each named query at least 20× faster than rdflib and within 1.5×
+of pyoxigraph; build + import at 10× under 30 s with memory growing no faster than the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+#: Parameters for the queries that need one (the rest run without, over the whole graph).
+PARAMS = {
+    "entity-facts": {
+        "entity": "https://w3id.org/alliancegraph/resource/chongqing-materials-research-institute"
+    },
+    "organisations-by-type": {"type": "ag:University"},
+}
+
+
+def _median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def _timed(fn, reps: int) -> tuple[float, object]:
+    """Median seconds of ``reps`` calls after one warm-up, and the last result."""
+    out = fn()
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+# -- build + import (child process) --------------------------------------------------------
+
+
+def _build_child(scale: float, work: Path, seed: int) -> dict:
+    """Runs in a fresh interpreter: generate, write, import; report times and peak RSS."""
+    from alliancegraph import synthetic
+    from alliancegraph.build import Cache, Inputs, ensure_built
+
+    home, cache = work / "home", work / "cache"
+    # the curated build the import resolves against is built first and timed apart
+    t0 = time.perf_counter()
+    ensure_built(Inputs(ROOT / "data", ROOT / "ontology", []), Cache(cache))
+    t1 = time.perf_counter()
+    lists = synthetic.generate(scale, seed=seed)
+    folder = work / "lists"
+    synthetic.write(lists, folder)
+    t2 = time.perf_counter()
+    report = synthetic.import_synthetic(folder, root=ROOT, cache_dir=cache, home=home)
+    t3 = time.perf_counter()
+    b = Cache(cache).get(report.build_key)
+    return {
+        "curated_build_s": t1 - t0,
+        "generate_s": t2 - t1,
+        "import_s": t3 - t2,
+        "import_steps_s": report.seconds,
+        "counts": lists.counts(),
+        "import_quads": report.quads,
+        "quads": b.info.get("quads"),
+        "store": str(b.store_path),
+        "nquads": str(b.nquads_path),
+        "nquads_bytes": b.nquads_path.stat().st_size,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _bulk_child(scale: float, work: Path, seed: int) -> dict:
+    """The fallback when the importer fails: the curated build plus the analysis
+    benchmark's synthetic quads, bulk-loaded into an on-disk store (no import checks)."""
+    import pyoxigraph as ox
+
+    from alliancegraph.build import Cache, Inputs, ensure_built
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_analysis import synthetic_quads
+
+    t0 = time.perf_counter()
+    b = ensure_built(Inputs(ROOT / "data", ROOT / "ontology", []), Cache(work / "cache"))
+    t1 = time.perf_counter()
+    quads = synthetic_quads(max(1, round(scale)), seed)
+    t2 = time.perf_counter()
+    nq = work / "dataset.nq"
+    with nq.open("wb") as f:
+        f.write(b.nquads_path.read_bytes())
+        f.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    del quads
+    store = ox.Store(str(work / "store"))
+    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    t3 = time.perf_counter()
+    return {
+        "source": "fallback: bench_analysis.synthetic_quads bulk-loaded (no import checks)",
+        "curated_build_s": t1 - t0,
+        "generate_s": t2 - t1,
+        "import_s": t3 - t2,
+        "import_steps_s": {"bulk load": round(t3 - t2, 3)},
+        "counts": {},
+        "quads": len(store),
+        "store": str(work / "store"),
+        "nquads": str(nq),
+        "nquads_bytes": nq.stat().st_size,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def build_and_import(
+    scale: float,
+    work: Path,
+    seed: int = 0,
+    timeout: float = 600,
+    how: str = "import",
+    curated: tuple[Path, float] | None = None,
+) -> dict:
+    """Build + import at ``scale`` in a child process; ``{"error": ...}`` past ``timeout``.
+    ``how="bulk"`` runs the fallback (:func:`_bulk_child`) instead of the importer."""
+    work.mkdir(parents=True, exist_ok=True)
+    if curated:  # reuse a curated build made once for the whole run (its time is reported)
+        shutil.copytree(curated[0], work / "cache", dirs_exist_ok=True)
+    flag = "--build-child" if how == "import" else "--bulk-child"
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        flag,
+        str(scale),
+        "--work",
+        str(work),
+        "--seed",
+        str(seed),
+    ]
+    t = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"scale": scale, "error": f"> {timeout:.0f} s (stopped)", "wall_s": timeout}
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        lines = [x for x in p.stderr.strip().splitlines() if x.strip()]
+        head = next((x for x in lines if "Error" in x and ":" in x), lines[-1] if lines else "")
+        detail = next((x.strip() for x in lines[lines.index(head) + 1 :]), "") if head else ""
+        return {"scale": scale, "error": f"{head.strip()} {detail}".strip()[:400] or "failed"}
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    if curated:
+        out["curated_build_s"] = curated[1]
+    return {"scale": scale, "wall_s": wall, "source": "synthetic.import_synthetic", **out}
+
+
+# -- rdflib (own process, each query in a forked child with a budget) ----------------------
+
+
+def _rdflib_worker(nq: Path, queries: dict[str, str], budget: float, reps: int) -> dict:
+    """Runs in a fresh interpreter: load the N-Quads into rdflib, then time each query."""
+    import rdflib
+
+    t = time.perf_counter()
+    ds = rdflib.Dataset(default_union=True)
+    ds.parse(str(nq), format="nquads")
+    load = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    list(ds.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"))  # grammar set-up, excluded
+    out: dict[str, dict] = {}
+    for name, text in queries.items():
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: warm-up + reps, one line per finished run
+            os.close(read_fd)
+            spent = 0.0
+            for i in range(reps + 1):
+                t = time.perf_counter()
+                rows = sum(1 for row in ds.query(text) for _ in row)
+                took = time.perf_counter() - t
+                os.write(write_fd, f"{took} {rows}\n".encode())
+                spent += took
+                if i == 0 and took > budget / (reps + 1):  # no time for the repetitions
+                    break
+            os._exit(0)
+        os.close(write_fd)
+        deadline = time.monotonic() + budget
+        data = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                break
+            ready, _, _ = select.select([read_fd], [], [], left)
+            if ready:
+                chunk = os.read(read_fd, 65536)
+                if not chunk:
+                    break
+                data += chunk
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+        runs = [float(line.split()[0]) for line in data.decode().splitlines()]
+        if not runs:
+            out[name] = {"s": None, "over": budget}
+        else:
+            timed = runs[1:] or runs[:1]  # warm-up excluded when repetitions ran
+            out[name] = {"s": statistics.median(timed), "runs": len(timed)}
+    return {"load_s": load, "peak_rss_mb": rss, "triples": len(ds), "queries": out}
+
+
+def rdflib_times(
+    nq: Path, queries: dict[str, str], budget: float, reps: int, load_timeout: float = 600
+) -> dict:
+    """rdflib's load time, peak RSS after loading, and per-query medians (None = over)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(queries, f)
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--rdflib-worker",
+        str(nq),
+        "--queries",
+        f.name,
+        "--budget",
+        str(budget),
+        "--reps",
+        str(reps),
+    ]
+    try:
+        p = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=load_timeout + len(queries) * (budget + 2),
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"rdflib did not load within {load_timeout:.0f} s"}
+    finally:
+        os.unlink(f.name)
+    if p.returncode != 0:
+        return {"error": (p.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+# -- the named queries ---------------------------------------------------------------------
+
+
+def query_texts() -> dict[str, tuple[str, dict]]:
+    """name -> (full SPARQL text as all engines get it, the parameters for g.named)."""
+    from alliancegraph.library import bind, load_library
+    from alliancegraph.namespaces import prefix_block
+    from alliancegraph.store import with_values
+
+    out = {}
+    for name, nq in sorted(load_library().items()):
+        params = PARAMS.get(name, {})
+        text = nq.text
+        if params:
+            text = with_values(text, bind(nq, params))
+        out[name] = (prefix_block() + text, params)
+    return out
+
+
+def _within(fn, budget: float) -> float | None:
+    """Seconds one call of ``fn`` takes in a forked child, or None past ``budget`` (the
+    child is killed, so a pathological query never stalls the run)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        os.close(read_fd)
+        t = time.perf_counter()
+        fn()
+        os.write(write_fd, str(time.perf_counter() - t).encode())
+        os._exit(0)
+    os.close(write_fd)
+    ready, _, _ = select.select([read_fd], [], [], budget)
+    took = float(os.read(read_fd, 64) or b"nan") if ready else None
+    if took is None:
+        os.kill(pid, signal.SIGKILL)
+    os.close(read_fd)
+    os.waitpid(pid, 0)
+    return took
+
+
+def _interleaved(fns: dict[str, object], reps: int) -> dict[str, float]:
+    """Median seconds of each function, the runs interleaved (A B A B …) so that drift in
+    machine load hits all of them alike."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(reps):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def named_queries(build: dict, reps: int = 5, budget: float = 20, rdflib: bool = True) -> dict:
+    """Per named query: rows and median seconds on ours, pyoxigraph and rdflib.
+
+    The first run of each query (the warm-up, excluded) runs in a forked child with a
+    ``budget``; a query over budget is reported as such on both Oxigraph paths."""
+    import pyoxigraph as ox
+
+    from alliancegraph.graph import AllianceGraph
+    from alliancegraph.store import EmbeddedStore
+
+    texts = query_texts()
+    g = AllianceGraph(EmbeddedStore.open(Path(build["store"])))
+    raw = ox.Store.read_only(build["store"])
+    len(g.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1"))  # open the store before forking
+    rows: dict[str, dict] = {}
+    for name, (text, params) in texts.items():
+
+        def ours(n=name, p=params):
+            return g.named(n, **p)
+
+        def direct(text=text):
+            r = raw.query(text, use_default_graph_as_union=True)
+            if isinstance(r, ox.QuerySolutions):
+                return [tuple(sol) for sol in r]
+            return bool(r) if isinstance(r, ox.QueryBoolean) else list(r)
+
+        first = _within(ours, budget)
+        if first is None:
+            rows[name] = {"rows": None, "ours_s": None, "pyoxigraph_s": None, "over": budget}
+            continue
+        n = max(1, min(reps, int(budget / max(first, 1e-6))))
+        med = _interleaved({"ours": ours, "direct": direct}, n)
+        res, out = ours(), direct()
+        rows[name] = {"rows": len(res), "ours_s": med["ours"], "pyoxigraph_s": med["direct"]}
+        if n < reps:
+            rows[name]["runs"] = n
+        if len(out) != len(res):
+            rows[name]["note"] = f"pyoxigraph gave {len(out)} rows"
+    result = {"queries": rows}
+    if rdflib:
+        rb = rdflib_times(
+            Path(build["nquads"]),
+            {n: t for n, (t, _) in texts.items() if rows[n]["ours_s"] is not None},
+            budget,
+            max(1, min(reps, 3)),
+        )
+        result["rdflib"] = {k: v for k, v in rb.items() if k != "queries"}
+        for name, r in rb.get("queries", {}).items():
+            rows[name]["rdflib_s"] = r["s"]
+            if r["s"] is None:
+                rows[name]["rdflib_over"] = r["over"]
+    return result
+
+
+def run(
+    scales: list[float],
+    work: Path,
+    reps: int = 5,
+    budget: float = 20,
+    build_timeout: float = 600,
+    rdflib_max_quads: int = 3_000_000,
+    seed: int = 0,
+    log=print,
+    curated: tuple[Path, float] | None = None,
+) -> dict:
+    """Build + import and the named queries at each scale: ``{scale: {...}}``."""
+    results: dict[float, dict] = {}
+    last: tuple[float, float] | None = None  # (scale, import seconds) of the last import
+    for scale in scales:
+        estimate = last[1] * scale / last[0] if last else 0.0
+        if estimate > build_timeout:
+            b = {
+                "scale": scale,
+                "error": f"not attempted: about {estimate:.0f} s expected "
+                f"from the {last[0]:g}× import (budget {build_timeout:.0f} s)",
+            }
+        else:
+            log(f"[queries] {scale}×: generating and importing …")
+            b = build_and_import(scale, work / f"x{scale:g}", seed, build_timeout, curated=curated)
+        if "error" not in b:
+            last = (scale, b["curated_build_s"] + b["import_s"])
+        entry = {"build": b}
+        if "error" in b:
+            log(
+                f"[queries] {scale}×: the importer failed ({b['error'][:120]}); "
+                "queries run on the fallback data"
+            )
+            entry["query_data"] = build_and_import(
+                scale, work / f"x{scale:g}-bulk", seed, build_timeout, "bulk", curated
+            )
+            b = entry["query_data"]
+        if "error" not in b:
+            use_rdflib = (b.get("quads") or 0) <= rdflib_max_quads
+            log(
+                f"[queries] {scale}×: {b['quads']} quads, import {b['import_s']:.1f} s; "
+                f"named queries{' (rdflib too)' if use_rdflib else ''} …"
+            )
+            entry.update(named_queries(b, reps, budget, use_rdflib))
+            if not use_rdflib:
+                entry["rdflib"] = {
+                    "error": f"not run: {b['quads']:,} quads is above "
+                    f"{rdflib_max_quads:,} (minutes to load, many GiB)"
+                }
+        else:
+            log(f"[queries] {scale}×: build failed: {b['error']}")
+        results[scale] = entry
+    return results
+
+
+def _fmt(s: float | None, over: float | None = None) -> str:
+    if s is None:
+        return f"> {over:.0f} s" if over else "-"
+    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scales", default="1,10")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--budget", type=float, default=20, help="seconds per rdflib query")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--build-child", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--bulk-child", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--rdflib-worker", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.build_child is not None:
+        print(json.dumps(_build_child(args.build_child, args.work, args.seed)))
+        return
+    if args.bulk_child is not None:
+        print(json.dumps(_bulk_child(args.bulk_child, args.work, args.seed)))
+        return
+    if args.rdflib_worker is not None:
+        queries = json.loads(args.queries.read_text(encoding="utf-8"))
+        print(json.dumps(_rdflib_worker(args.rdflib_worker, queries, args.budget, args.reps)))
+        return
+    scales = [float(s) for s in args.scales.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-queries-") as tmp:
+        results = run(scales, Path(tmp), args.reps, args.budget, seed=args.seed)
+    for scale, r in results.items():
+        b = r["build"]
+        print(f"\n== {scale:g}×")
+        if "error" in b:
+            print(f"build + import: {b['error']}")
+            continue
+        print(
+            f"build + import {b['import_s']:.1f} s, peak RSS {b['peak_rss_mb']:.0f} MB, "
+            f"{b['quads']} quads"
+        )
+        print(
+            f"{'query':28} {'rows':>6} {'ours':>10} {'pyoxigraph':>10} {'rdflib':>10} "
+            f"{'ours/ox':>7} {'rdflib/ours':>11}"
+        )
+        for name, q in r["queries"].items():
+            if q["ours_s"] is None:
+                print(f"{name:28} {'-':>6} {_fmt(None, q['over']):>10} (all engines skipped)")
+                continue
+            rd = q.get("rdflib_s")
+            over = q.get("rdflib_over")
+            ratio = (
+                f"{rd / q['ours_s']:.0f}×"
+                if rd
+                else f"> {over / q['ours_s']:.0f}×"
+                if over
+                else "-"
+            )
+            print(
+                f"{name:28} {q['rows']:>6} {_fmt(q['ours_s']):>10} "
+                f"{_fmt(q['pyoxigraph_s']):>10} {_fmt(rd, q.get('rdflib_over')):>10} "
+                f"{q['ours_s'] / q['pyoxigraph_s']:>6.2f}× {ratio:>11}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,753 @@
+"""Turn one run's results (``python -m benchmarks``) into ``RESULTS.md`` and ``scaling.png``.
+
+Only formatting lives here: every number comes from the results dict, every verdict from
+the targets below. The closing note (``closing_note.md``, written by hand after reading a
+run) is appended as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NOTE = HERE / "closing_note.md"
+
+# -- small formatting helpers --------------------------------------------------------------
+
+
+def secs(s: float | None, over: float | None = None) -> str:
+    if s is None:
+        return f"> {over:g} s" if over else "–"
+    if s < 0.001:
+        return f"{s * 1e6:.0f} µs"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def times(x: float | None, lower: bool = False) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    pre = "> " if lower else ""
+    return f"{pre}{x:.0f}×" if x >= 10 else f"{pre}{x:.2f}×"
+
+
+def table(header: list[str], rows: list[list], align: str | None = None) -> list[str]:
+    align = align or "l" + "r" * (len(header) - 1)
+    sep = ["---:" if a == "r" else "---" for a in align]
+    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return [*out, ""]
+
+
+def by_scale(section: dict) -> list[tuple[float, dict]]:
+    """(scale, entry) pairs, in order, whatever the keys' type (float live, str from JSON)."""
+    pairs = []
+    for k, v in section.items():
+        try:
+            pairs.append((float(k), v))
+        except ValueError:
+            continue
+    return sorted(pairs)
+
+
+def xs(scale: float) -> str:
+    return f"{scale:g}×"
+
+
+def geomean(values: list[float]) -> float | None:
+    values = [v for v in values if v and v > 0]
+    return math.exp(statistics.fmean(math.log(v) for v in values)) if values else None
+
+
+# -- derived figures -----------------------------------------------------------------------
+
+
+def query_stats(entry: dict) -> dict:
+    """Ratios over the named queries of one scale."""
+    qs = entry.get("queries", {})
+    ox_ratio, rd_ratio, rd_lower = {}, {}, {}
+    for name, q in qs.items():
+        if q.get("ours_s") is None:
+            continue
+        ox_ratio[name] = q["ours_s"] / q["pyoxigraph_s"] if q["pyoxigraph_s"] else None
+        if q.get("rdflib_s"):
+            rd_ratio[name] = q["rdflib_s"] / q["ours_s"]
+        elif q.get("rdflib_over"):
+            rd_lower[name] = q["rdflib_over"] / q["ours_s"]
+    overhead = [q["ours_s"] - q["pyoxigraph_s"] for q in qs.values() if q.get("ours_s")]
+    over_budget = [n for n, q in qs.items() if q.get("ours_s") is None]
+    return {
+        "ox": ox_ratio,
+        "rd": rd_ratio,
+        "rd_lower": rd_lower,
+        "over": over_budget,
+        "overhead_s": statistics.median(overhead) if overhead else None,
+    }
+
+
+def build_total(b: dict) -> float | None:
+    if "error" in b or "import_s" not in b:
+        return None
+    return b.get("curated_build_s", 0) + b["import_s"]
+
+
+def analysis_total(entry: dict, engine: str) -> float | None:
+    run = entry.get(engine)
+    return sum(run["times"].values()) if run else None
+
+
+# -- targets -------------------------------------------------------------------------------
+
+
+def verdict(value: float | None, limit: float, lower_is_better: bool = True) -> str:
+    if value is None:
+        return "not measured"
+    ok = value <= limit if lower_is_better else value >= limit
+    if ok:
+        return "**met**"
+    factor = value / limit if lower_is_better else limit / value
+    return f"**missed** by {factor:.1f}×"
+
+
+def targets(r: dict) -> list[list[str]]:
+    rows = []
+    q = {s: e for s, e in by_scale(r.get("queries", {}))}
+    at = 10.0 if 10.0 in q else (max(q) if q else None)
+    where = "" if at == 10.0 or at is None else f" (measured at {xs(at)} only)"
+
+    if at is not None and "queries" in q[at]:
+        st = query_stats(q[at])
+        proven = {**st["rd"], **st["rd_lower"]}
+        worst = min(proven.items(), key=lambda kv: kv[1]) if proven else None
+        n_ok = sum(1 for v in proven.values() if v >= 20)
+        value = (
+            f"{n_ok} of {len(proven)} queries ≥ 20×; lowest {worst[0]} "
+            f"{times(worst[1], worst[0] in st['rd_lower'])}; geometric mean "
+            f"{times(geomean(list(st['rd'].values())))} over those rdflib finished"
+            if worst
+            else "rdflib not run"
+        )
+        if st["over"]:
+            value += f"; over budget on every engine: {', '.join(st['over'])}"
+        rows.append(
+            [
+                "named queries at 10× ≥ 20× faster than rdflib" + where,
+                value,
+                verdict(worst[1], 20, lower_is_better=False) if worst else "not measured",
+            ]
+        )
+        worst_ox = max(st["ox"].items(), key=lambda kv: kv[1]) if st["ox"] else None
+        n_ok = sum(1 for v in st["ox"].values() if v <= 1.5)
+        value = (
+            f"{n_ok} of {len(st['ox'])} queries within 1.5×; worst {worst_ox[0]} "
+            f"{times(worst_ox[1])}; geometric mean {times(geomean(list(st['ox'].values())))}"
+            if worst_ox
+            else "–"
+        )
+        rows.append(
+            [
+                "named queries at 10× within 1.5× of pyoxigraph" + where,
+                value,
+                verdict(worst_ox[1], 1.5) if worst_ox else "not measured",
+            ]
+        )
+    else:
+        rows.append(["named queries at 10× vs rdflib and pyoxigraph", "–", "not measured"])
+
+    cold = r.get("cold", {})
+    c = cold.get("alliancegraph_query_s")
+    rows.append(
+        [
+            "cold `alliancegraph query` on the bundled graph < 0.4 s median",
+            f"{secs(c)} (oxigraph CLI {secs(cold.get('oxigraph_query_s'))}, "
+            f"python -c pass {secs(cold.get('python_pass_s'))})"
+            if c
+            else cold.get("error", "–"),
+            verdict(c, 0.4),
+        ]
+    )
+
+    b = {s: e["build"] for s, e in q.items()}
+    b10 = b.get(10.0)
+    t10 = build_total(b10) if b10 else None
+    rows.append(
+        [
+            "build + import at 10× (about 19k members) < 30 s",
+            secs(t10) if t10 is not None else (b10 or {}).get("error", "not run at 10×"),
+            verdict(t10, 30),
+        ]
+    )
+    b1 = b.get(1.0)
+    if b1 and b10 and "error" not in b1 and "error" not in b10:
+        data = b10["quads"] / b1["quads"]
+        mem = b10["peak_rss_mb"] / b1["peak_rss_mb"]
+        rows.append(
+            [
+                "memory grows no faster than the data (1× → 10×)",
+                f"data ×{data:.1f}, peak RSS ×{mem:.1f} ({b1['peak_rss_mb']:.0f} → "
+                f"{b10['peak_rss_mb']:.0f} MB)",
+                verdict(mem, data),
+            ]
+        )
+    else:
+        rows.append(
+            [
+                "memory grows no faster than the data (1× → 10×)",
+                "needs a good import at 1× and 10×",
+                "not measured",
+            ]
+        )
+
+    an = {s: e for s, e in by_scale(r.get("analysis", {}))}
+    for scale, limit in ((1.0, 5), (10.0, 60)):
+        t = analysis_total(an[scale], "auto") if scale in an else None
+        rows.append([f"analyze suite at {xs(scale)} ≤ {limit} s", secs(t), verdict(t, limit)])
+
+    v = r.get("views", {}).get("sizes", {})
+    v2k = v.get("2000") or v.get(2000)
+    rows.append(
+        [
+            "2,000-node view generated (layout included) < 3 s",
+            secs(v2k["generate_s"]) if v2k else "–",
+            verdict(v2k["generate_s"] if v2k else None, 3),
+        ]
+    )
+    rows.append(
+        [
+            "2,000-node view interactive in the browser < 1.5 s",
+            secs(v2k["stable_s"]) if v2k else "–",
+            verdict(v2k["stable_s"] if v2k else None, 1.5),
+        ]
+    )
+    return rows
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def write_report(r: dict, path: Path, png: str | None) -> Path:
+    m = r["machine"]
+    opts = r.get("options", {})
+    lines = ["# Benchmark results", ""]
+    cmd = "python -m benchmarks" + (" --quick" if opts.get("quick") else "")
+    if opts.get("budget") and not opts.get("quick") and opts["budget"] != 20:
+        cmd += f" --budget {opts['budget']:g}"
+    scales = ",".join(f"{s:g}" for s in opts.get("scales", []))
+    lines += [
+        f"Measured {r['started']} by `{cmd} --scales {scales}` in "
+        f"{r.get('total_seconds', 0) / 60:.1f} min. Medians of {opts.get('reps')} runs after "
+        "a warm-up unless a row says otherwise; every baseline was measured in the same run "
+        "on the same data. Regenerate with the same command (about the same time again).",
+        "",
+        "## Machine",
+        "",
+    ]
+    load = f"{m['load_start'][0]} at the start, {m.get('load_end', ['?'])[0]} at the end"
+    lines += table(
+        ["", ""],
+        [
+            ["CPU", f"{m['cpu']}, {m['cores']} cores"],
+            ["RAM", f"{m['ram_gib']} GiB"],
+            ["OS", m["os"]],
+            ["Python", m["python"]],
+            ["libraries", ", ".join(f"{k} {v}" for k, v in m["versions"].items())],
+            ["load average (1 min)", load],
+        ],
+        "ll",
+    )
+    if max(m["load_start"][0], m.get("load_end", [0])[0]) > (m["cores"] or 1):
+        lines += [
+            f"> The machine was shared while this ran (load average above its {m['cores']} "
+            "cores): absolute times are inflated and noisy. The ratios, measured side by side "
+            "(interleaved where both sides are fast), are the figures to trust.",
+            "",
+        ]
+    lines += ["## Targets (issue 9)", ""]
+    lines += table(["target", "measured", "status"], targets(r), "lll")
+    if png:
+        lines += [f"![cost against scale]({png})", ""]
+    lines += _build_section(r.get("queries", {}))
+    lines += _cold_section(r.get("cold", {}))
+    lines += _queries_section(r.get("queries", {}))
+    lines += _analysis_section(r.get("analysis", {}))
+    lines += _views_section(r.get("views", {}))
+    lines += _serve_section(r.get("serve", {}))
+    lines += ["## Closing note", ""]
+    if NOTE.exists():
+        lines += [NOTE.read_text(encoding="utf-8").strip(), ""]
+    else:
+        lines += ["(no closing note yet: `benchmarks/closing_note.md`)", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _error(section: dict) -> list[str]:
+    return [f"Not measured: `{section['error']}`", ""] if "error" in section else []
+
+
+def _build_section(qs: dict) -> list[str]:
+    out = ["## Build and import", ""]
+    if "error" in qs:
+        return out + _error(qs)
+    out += [
+        "Synthetic member lists (`alliancegraph.synthetic.generate`) imported with "
+        "`synthetic.import_synthetic` (entity resolution, SHACL on the new subgraph, full "
+        "rebuild) into a temporary data home and cache, in a child process whose peak RSS "
+        "is read with `getrusage`. *curated build* compiles `data/` and `ontology/` "
+        "(inference, SHACL; once per run, reused by every scale) before the import. "
+        "Baselines from the same run: rdflib parsing "
+        "the built dataset's N-Quads into a `Dataset` (its load time and its process's peak "
+        "RSS).",
+        "",
+    ]
+    rows = []
+    for scale, e in by_scale(qs):
+        b = e["build"]
+        fallback = e.get("query_data")
+        rd = e.get("rdflib", {})
+        if "error" in b:
+            rows.append([xs(scale), "–", "–", "–", "–", b["error"], "–", "–", "–"])
+            if fallback and "error" not in fallback:
+                rows.append(
+                    [
+                        f"{xs(scale)} fallback*",
+                        "–",
+                        f"{fallback['quads']:,}",
+                        secs(fallback["curated_build_s"]),
+                        secs(fallback["import_s"]),
+                        "bulk load",
+                        f"{fallback['peak_rss_mb']:.0f}",
+                        "–",
+                        "–",
+                    ]
+                )
+            continue
+        c = b.get("counts", {})
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in b.get("import_steps_s", {}).items())
+        rows.append(
+            [
+                xs(scale),
+                f"{c.get('members', 0):,} / {c.get('memberships', 0):,}",
+                f"{b['quads']:,}",
+                secs(b["curated_build_s"]),
+                f"{secs(b['import_s'])} ({steps})",
+                secs(build_total(b)),
+                f"{b['peak_rss_mb']:.0f}",
+                secs(rd.get("load_s")) if "load_s" in rd else rd.get("error", "–"),
+                f"{rd['peak_rss_mb']:.0f}" if "peak_rss_mb" in rd else "–",
+            ]
+        )
+    out += table(
+        [
+            "scale",
+            "members / memberships",
+            "quads",
+            "curated build",
+            "import (steps)",
+            "build + import",
+            "peak RSS MB",
+            "rdflib load",
+            "rdflib RSS MB",
+        ],
+        rows,
+    )
+    if any("query_data" in e for _, e in by_scale(qs)):
+        out += [
+            "\\* Where the importer failed, the queries at that scale ran on fallback data: "
+            "the curated build plus `bench_analysis.synthetic_quads` (the same reported shape, "
+            "generated in memory) bulk-loaded into an on-disk store, with no import checks. "
+            "Its times are not import times.",
+            "",
+        ]
+    good = [(s, e["build"]) for s, e in by_scale(qs) if "error" not in e["build"]]
+    if len(good) > 1:
+        (s0, b0), (s1, b1) = good[0], good[-1]
+        out += [
+            f"From {xs(s0)} to {xs(s1)}: data ×{b1['quads'] / b0['quads']:.1f} (quads), "
+            f"build + import ×{build_total(b1) / build_total(b0):.1f}, peak RSS "
+            f"×{b1['peak_rss_mb'] / b0['peak_rss_mb']:.1f}.",
+            "",
+        ]
+    return out
+
+
+def _cold_section(c: dict) -> list[str]:
+    out = ["## Cold start of `alliancegraph query`", ""]
+    if "error" in c or not c:
+        return out + (_error(c) or ["Not run.", ""])
+    ours = c["alliancegraph_query_s"]
+    out += [
+        f"A fresh process per run, the bundled graph already built (first build "
+        f"{secs(c['first_build_s'])}), median of {c['runs']} after a warm-up; the `oxigraph` "
+        "CLI queries a copy of the same store.",
+        "",
+    ]
+    rows = [
+        ["`alliancegraph query --format json …`", secs(ours), "1×"],
+        [
+            "`python -c pass` (interpreter floor)",
+            secs(c["python_pass_s"]),
+            times(c["python_pass_s"] / ours),
+        ],
+        [
+            "`oxigraph query` (engine CLI floor)",
+            secs(c["oxigraph_query_s"]),
+            times(c["oxigraph_query_s"] / ours),
+        ],
+    ]
+    return out + table(["command", "median", "of ours"], rows)
+
+
+def _queries_section(qs: dict) -> list[str]:
+    out = ["## Named queries: our API, pyoxigraph directly, rdflib", ""]
+    if "error" in qs:
+        return out + _error(qs)
+    out += [
+        "Every query of `src/alliancegraph/queries/` with the same SPARQL text on each engine "
+        "(prefixes declared, parameters in a VALUES block): *ours* is "
+        "`AllianceGraph.named(...)` (rows materialised as a `QueryResult`); *pyoxigraph* is "
+        "`Store.query` on the same read-only store, rows iterated into tuples; *rdflib* is an "
+        "in-memory `Dataset(default_union=True)` parsed from the same N-Quads, result rows "
+        'fully iterated, each query in a forked child with a budget ("> N s" = killed '
+        "there). Ours and pyoxigraph run interleaved. Queries without a required parameter "
+        "run unbound, over the whole graph; `entity-facts` asks about 重庆材料研究院 and "
+        "`organisations-by-type` about ag:University.",
+        "",
+    ]
+    for scale, e in by_scale(qs):
+        if "queries" not in e:
+            continue
+        st = query_stats(e)
+        data = e["query_data"] if "query_data" in e else e["build"]
+        tag = " (fallback data, see above)" if "query_data" in e else ""
+        out += [f"### {xs(scale)}: {data['quads']:,} quads{tag}", ""]
+        rows = []
+        tot = {"ours": 0.0, "ox": 0.0, "rd": 0.0}
+        for name, q in e["queries"].items():
+            if q.get("ours_s") is None:
+                rows.append(
+                    [name, "–", secs(None, q["over"]), secs(None, q["over"]), "not run", "–", "–"]
+                )
+                continue
+            rd, over = q.get("rdflib_s"), q.get("rdflib_over")
+            tot["ours"] += q["ours_s"]
+            tot["ox"] += q["pyoxigraph_s"]
+            tot["rd"] += rd or over or 0
+            runs = f" ({q['runs']} run{'s' * (q['runs'] > 1)})" if q.get("runs") else ""
+            rows.append(
+                [
+                    name,
+                    f"{q['rows']:,}",
+                    secs(q["ours_s"]) + runs,
+                    secs(q["pyoxigraph_s"]),
+                    secs(rd, over) if (rd or over) else "–",
+                    times(st["ox"].get(name)),
+                    times(st["rd"].get(name) or st["rd_lower"].get(name), name in st["rd_lower"]),
+                ]
+            )
+        rd_total = f"≥ {secs(tot['rd'])}" if st["rd_lower"] else secs(tot["rd"])
+        rows.append(
+            [
+                "**all**",
+                "",
+                secs(tot["ours"]),
+                secs(tot["ox"]),
+                rd_total,
+                times(tot["ours"] / tot["ox"]) if tot["ox"] else "–",
+                times(tot["rd"] / tot["ours"], bool(st["rd_lower"]))
+                if tot["ours"] and tot["rd"]
+                else "–",
+            ]
+        )
+        out += table(
+            ["query", "rows", "ours", "pyoxigraph", "rdflib", "ours / pyoxigraph", "rdflib / ours"],
+            rows,
+        )
+        rdi = e.get("rdflib", {})
+        if "error" in rdi:
+            out += [f"rdflib: {rdi['error']}", ""]
+        elif "load_s" in rdi:
+            out += [
+                f"rdflib parsed {rdi.get('triples', 0):,} quads in {secs(rdi['load_s'])} "
+                f"(peak RSS {rdi['peak_rss_mb']:.0f} MB). Median fixed cost of our layer "
+                f"over pyoxigraph: {secs(st['overhead_s'])} per query.",
+                "",
+            ]
+    return out
+
+
+def _analysis_section(an: dict) -> list[str]:
+    out = ["## Analyze suite", ""]
+    if "error" in an:
+        return out + _error(an)
+    out += [
+        "Every `analyze` question through the public API (`bench_analysis.suite`) on the "
+        "bundled graph plus a synthetic alliance system in memory (`bench_analysis."
+        'synthetic_quads`), with `engine="auto"` (igraph where installed) and, as the '
+        "baseline, networkx only (at 1×; it takes many minutes at 10×). One run per step "
+        "(each step is seconds long; the suite as a whole is what the target times).",
+        "",
+    ]
+    for scale, e in by_scale(an):
+        if "skipped" in e:
+            out += [f"### {xs(scale)}: skipped ({e['skipped']})", ""]
+            continue
+        out += [
+            f"### {xs(e.get('scale_used', scale))}: {e['quads']:,} quads; co-membership "
+            f"{e['orgs']:,} organisations, {e['edges']:,} edges",
+            "",
+        ]
+        fast, base = e["auto"], e.get("networkx")
+        rows = []
+        for step, s in fast["times"].items():
+            b = base["times"].get(step) if base else None
+            rows.append(
+                [
+                    step,
+                    secs(s),
+                    secs(b) if b else "–",
+                    times(b / s) if b else "–",
+                    fast.get("notes", {}).get(step, ""),
+                ]
+            )
+        ta, tb = analysis_total(e, "auto"), analysis_total(e, "networkx")
+        rows.append(
+            ["**suite**", secs(ta), secs(tb) if tb else "–", times(tb / ta) if tb else "–", ""]
+        )
+        out += table(
+            ["step", "auto (igraph)", "networkx only", "speed-up", "method"], rows, "lrrrl"
+        )
+    return out
+
+
+def _views_section(v: dict) -> list[str]:
+    out = ["## Network views", ""]
+    if "error" in v or not v:
+        return out + (_error(v) or ["Not run.", ""])
+    out += [
+        "`views.render` on a scale-free organisation graph (layout included), then headless "
+        "Chromium (network cut) from navigation start to the first frame after physics is "
+        f"off. Floor: an empty view, stable in {secs(v['floor_s'])} (parsing the inlined "
+        "vis-network script). Baseline: pyvis's own page for the same graph "
+        '(`cdn_resources="in_line"`, default physics), capped.',
+        "",
+    ]
+    rows = []
+    for n, e in sorted(v["sizes"].items(), key=lambda kv: int(kv[0])):
+        py = e.get("pyvis_s")
+        cap = e.get("pyvis_timeout")
+        pys = secs(py) if py else (f"> {cap:g} s" if cap else "not run")
+        ratio = (
+            times(py / e["stable_s"]) if py else (times(cap / e["stable_s"], True) if cap else "–")
+        )
+        rows.append(
+            [
+                f"{int(n):,}",
+                f"{e['edges']:,}",
+                secs(e["generate_s"]),
+                secs(e["stable_s"]),
+                times(e["stable_s"] / v["floor_s"]),
+                e["kib"],
+                "bounded, then off" if e["physics"] else "off (positions)",
+                e["external_requests"],
+                pys,
+                ratio,
+            ]
+        )
+    return out + table(
+        [
+            "nodes",
+            "edges",
+            "generate",
+            "stable",
+            "× floor",
+            "KiB",
+            "physics",
+            "external requests",
+            "pyvis stable",
+            "pyvis / ours",
+        ],
+        rows,
+        "rrrrrrlrrr",
+    )
+
+
+def _serve_section(s: dict) -> list[str]:
+    out = ["## SPARQL endpoint under load", ""]
+    if "error" in s or not s:
+        return out + (_error(s) or ["Not run.", ""])
+    out += [
+        f"{s['clients']} concurrent keep-alive clients POSTing the named query "
+        f"`{s['query']}` for {s['duration_s']:g} s each (after one untimed request per "
+        "client), on the "
+        "bundled graph. *pool* is `alliancegraph serve` as shipped (long-lived worker "
+        "processes, each query under a deadline); *per-query fork* is the same server with "
+        "each query in a freshly forked child (`bench_serve`'s baseline); *oxigraph* is "
+        "`oxigraph serve-read-only` on a copy of the same store (the engine's own floor, no "
+        "deadlines, no limits).",
+        "",
+    ]
+    rows = []
+    names = {
+        "pool": "alliancegraph serve (pool)",
+        "baseline": "per-query fork",
+        "oxigraph": "oxigraph serve-read-only",
+    }
+    for key, label in names.items():
+        e = s.get(key)
+        if not e:
+            continue
+        rows.append(
+            [
+                label,
+                e["requests"],
+                sum(e["errors"].values()),
+                f"{e['throughput_per_s']:.1f}",
+                f"{e['p50_ms']:.1f}" if e["p50_ms"] else "–",
+                f"{e['p99_ms']:.1f}" if e["p99_ms"] else "–",
+            ]
+        )
+    return out + table(["server", "requests", "errors", "req/s", "p50 ms", "p99 ms"], rows)
+
+
+# -- the plot ------------------------------------------------------------------------------
+
+
+def write_plot(r: dict, path: Path) -> Path | None:
+    """Cost against scale, log-log: time (left) and peak memory (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    qs = by_scale(r.get("queries", {})) if "error" not in r.get("queries", {}) else []
+    an = by_scale(r.get("analysis", {})) if "error" not in r.get("analysis", {}) else []
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.5))
+    series: dict[str, tuple[list, list, dict]] = {}
+
+    def add(name, x, y, **style):
+        if y is None:
+            return
+        series.setdefault(name, ([], [], style))
+        series[name][0].append(x)
+        series[name][1].append(y)
+
+    for scale, e in qs:
+        add("build + import (ours)", scale, build_total(e["build"]), color="C0", marker="o")
+        err = e["build"].get("error", "")
+        if err.startswith("> ") and "stopped" in err:  # over budget: a lower bound
+            add(
+                "build + import: stopped at the budget (≥)",
+                scale,
+                float(err.split()[1]),
+                color="C0",
+                marker="^",
+                linestyle="none",
+            )
+        if "queries" in e:
+            q = e["queries"].values()
+            done = [v for v in q if v.get("ours_s") is not None]
+            add(
+                "all named queries: ours",
+                scale,
+                sum(v["ours_s"] for v in done),
+                color="C1",
+                marker="s",
+            )
+            add(
+                "all named queries: pyoxigraph",
+                scale,
+                sum(v["pyoxigraph_s"] for v in done),
+                color="C2",
+                marker="^",
+                linestyle="--",
+            )
+            if any(v.get("rdflib_s") or v.get("rdflib_over") for v in done):
+                add(
+                    "all named queries: rdflib (≥, budget-capped)",
+                    scale,
+                    sum(v.get("rdflib_s") or v.get("rdflib_over") or 0 for v in done),
+                    color="C3",
+                    marker="v",
+                )
+        rd = e.get("rdflib", {})
+        add(
+            "rdflib load (baseline)", scale, rd.get("load_s"), color="C3", marker="x", linestyle=":"
+        )
+    for scale, e in an:
+        if "auto" in e:
+            add(
+                "analyze suite (auto/igraph)",
+                e.get("scale_used", scale),
+                analysis_total(e, "auto"),
+                color="C4",
+                marker="D",
+            )
+        if "networkx" in e:
+            add(
+                "analyze suite (networkx only)",
+                e.get("scale_used", scale),
+                analysis_total(e, "networkx"),
+                color="C4",
+                marker="d",
+                linestyle=":",
+            )
+    for name, (x, y, style) in series.items():
+        ax.plot(x, y, label=name, **{"linestyle": "-", **style})
+    for scale, e in qs:
+        b = e["build"]
+        if "peak_rss_mb" in b:
+            series.setdefault("mem-ours", ([], [], {}))
+            series["mem-ours"][0].append(scale)
+            series["mem-ours"][1].append(b["peak_rss_mb"])
+        rd = e.get("rdflib", {})
+        if "peak_rss_mb" in rd:
+            series.setdefault("mem-rdflib", ([], [], {}))
+            series["mem-rdflib"][0].append(scale)
+            series["mem-rdflib"][1].append(rd["peak_rss_mb"])
+    if "mem-ours" in series:
+        x, y, _ = series["mem-ours"]
+        bx.plot(x, y, "o-", color="C0", label="build + import: peak RSS")
+        good = [(s, e["build"]) for s, e in qs if "quads" in e["build"]]
+        if good:
+            _s0, b0 = good[0]
+            bx.plot(
+                [s for s, _ in good],
+                [b0["peak_rss_mb"] * b["quads"] / b0["quads"] for _, b in good],
+                ":",
+                color="grey",
+                label="growing as fast as the data (quads)",
+            )
+    fb = [(s, e["query_data"]) for s, e in qs if "peak_rss_mb" in e.get("query_data", {})]
+    if fb:
+        bx.plot(
+            [s for s, _ in fb],
+            [d["peak_rss_mb"] for _, d in fb],
+            "s",
+            color="C0",
+            mfc="none",
+            label="fallback bulk load (no import): peak RSS",
+        )
+    if "mem-rdflib" in series:
+        x, y, _ = series["mem-rdflib"]
+        bx.plot(x, y, "x:", color="C3", label="rdflib Dataset loaded: peak RSS")
+    for a, title, unit in (
+        (ax, "time against scale", "seconds"),
+        (bx, "peak memory against scale", "MB (peak RSS)"),
+    ):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel("× the reported scale (24 alliances, 1,934 members)")
+        a.set_ylabel(unit)
+        a.set_title(title)
+        a.grid(True, which="both", alpha=0.3)
+        if a.get_legend_handles_labels()[0]:
+            a.legend(fontsize=7)
+    fig.suptitle(f"alliancegraph benchmarks, {r['started'][:10]}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,198 @@
+"""The benchmark command: a smoke run writes RESULTS.md and scaling.png, and the report
+states each target's verdict from the numbers it is given. Timings are never asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = sorted(p.stem for p in (ROOT / "src" / "alliancegraph" / "queries").glob("*.rq"))
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory) -> Path:
+    """``python -m benchmarks --quick`` at 0.1×, every section (one repetition, 1 s budgets)."""
+    out = tmp_path_factory.mktemp("bench-out")
+    home = tmp_path_factory.mktemp("bench-home")
+    env = {
+        **os.environ,
+        "ALLIANCEGRAPH_CACHE": str(home / "cache"),
+        "ALLIANCEGRAPH_DATA": str(home / "data"),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "--quick",
+        "--scales",
+        "0.1",
+        "--reps",
+        "1",
+        "--budget",
+        "1",
+        "--out",
+        str(out),
+    ]
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return out
+
+
+@pytest.mark.slow
+def test_smoke_run_writes_the_report_and_the_plot(smoke: Path) -> None:
+    md = (smoke / "RESULTS.md").read_text(encoding="utf-8")
+    for heading in (
+        "## Machine",
+        "## Targets (issue 9)",
+        "## Build and import",
+        "## Cold start of `alliancegraph query`",
+        "### 0.1×",
+        "| step | auto (igraph) | networkx only | speed-up | method |",
+        "| nodes | edges | generate | stable |",
+        "| server | requests | errors | req/s | p50 ms | p99 ms |",
+    ):
+        assert heading in md
+    assert "Not measured:" not in md and "Not run." not in md  # no section failed
+    assert "| target | measured | status |" in md
+    assert "| query | rows | ours | pyoxigraph | rdflib | ours / pyoxigraph | rdflib / ours |" in md
+    for name in QUERIES:  # every named query has a row
+        assert f"| {name} |" in md
+    assert "| 0.1× | 193 / " in md  # the build table's row: 193 synthetic members at 0.1×
+    assert "cold `alliancegraph query` on the bundled graph < 0.4 s median" in md
+    assert (smoke / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    raw = json.loads((smoke / "results.json").read_text(encoding="utf-8"))
+    assert set(raw["queries"]["0.1"]["queries"]) == set(QUERIES)
+    assert not (ROOT / "benchmarks" / "scratch" / "results.json").exists() or (
+        (ROOT / "benchmarks" / "scratch" / "results.json").stat().st_mtime
+        < (smoke / "results.json").stat().st_mtime
+    )  # the smoke run wrote to --out, not into the repo
+
+
+def _results() -> dict:
+    """A hand-made run: every number chosen so each verdict is known."""
+    q = {"ours_s": 0.010, "pyoxigraph_s": 0.008, "rdflib_s": 0.5, "rows": 3}
+    slow = {"ours_s": 0.2, "pyoxigraph_s": 0.1, "rdflib_s": None, "rdflib_over": 2.0, "rows": 9}
+    build = {
+        "curated_build_s": 5.0,
+        "import_s": 20.0,
+        "quads": 100_000,
+        "peak_rss_mb": 200.0,
+        "counts": {"members": 1934, "memberships": 2282},
+        "import_steps_s": {},
+    }
+    build10 = {**build, "import_s": 55.0, "quads": 1_000_000, "peak_rss_mb": 1000.0}
+    suite = {"times": {"central": 3.0, "path": 1.0}, "notes": {}}
+    return {
+        "machine": {
+            "cpu": "test cpu",
+            "cores": 2,
+            "ram_gib": 8,
+            "os": "test os",
+            "python": "3.11",
+            "versions": {"rdflib": "7"},
+            "load_start": [0.5],
+            "load_end": [0.5],
+        },
+        "started": "2026-01-01 00:00:00 +0000",
+        "options": {"scales": [1.0, 10.0], "reps": 5, "quick": False},
+        "cold": {
+            "first_build_s": 3,
+            "alliancegraph_query_s": 0.25,
+            "python_pass_s": 0.05,
+            "oxigraph_query_s": 0.03,
+            "runs": 15,
+        },
+        "queries": {
+            "1.0": {"build": build, "queries": {"alliances": q}},
+            "10.0": {
+                "build": build10,
+                "queries": {"alliances": q, "alliance-members": slow},
+                "rdflib": {"load_s": 30.0, "peak_rss_mb": 3000.0, "triples": 10},
+            },
+        },
+        "analysis": {
+            "1.0": {
+                "scale_used": 1,
+                "quads": 10,
+                "orgs": 5,
+                "edges": 4,
+                "auto": suite,
+                "networkx": {"times": {"central": 30.0, "path": 1.0}},
+            },
+            "10.0": {
+                "scale_used": 10,
+                "quads": 100,
+                "orgs": 50,
+                "edges": 40,
+                "auto": {"times": {"central": 70.0}, "notes": {}},
+            },
+        },
+        "views": {
+            "floor_s": 0.5,
+            "sizes": {
+                "2000": {
+                    "edges": 3996,
+                    "generate_s": 1.2,
+                    "stable_s": 0.9,
+                    "kib": 900,
+                    "physics": False,
+                    "external_requests": 0,
+                    "pyvis_s": None,
+                    "pyvis_timeout": 60,
+                }
+            },
+        },
+        "serve": {
+            "query": "alliance-members",
+            "clients": 20,
+            "duration_s": 15,
+            "pool": {
+                "requests": 900,
+                "errors": {},
+                "throughput_per_s": 60.0,
+                "p50_ms": 300.0,
+                "p99_ms": 700.0,
+            },
+        },
+        "total_seconds": 60,
+    }
+
+
+def test_the_report_states_each_verdict(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import report
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    md = report.write_report(_results(), tmp_path / "RESULTS.md", "scaling.png").read_text()
+    rows = {
+        line.split(" | ")[0].lstrip("| "): line
+        for line in md.splitlines()
+        if line.startswith("| ") and line.count(" | ") == 2
+    }
+    verdicts = {k: v.rsplit(" | ", 1)[1].rstrip(" |") for k, v in rows.items()}
+    # rdflib/ours: 0.5/0.01 = 50× and ≥ 2.0/0.2 = 10× (a budget-capped lower bound) → 2× short
+    assert verdicts["named queries at 10× ≥ 20× faster than rdflib"] == "**missed** by 2.0×"
+    # ours/pyoxigraph: 1.25× and 2.0× → the worst misses 1.5× by 1.3×
+    assert verdicts["named queries at 10× within 1.5× of pyoxigraph"] == "**missed** by 1.3×"
+    assert verdicts["cold `alliancegraph query` on the bundled graph < 0.4 s median"] == "**met**"
+    # 5 s curated build + 55 s import = 60 s against 30 s
+    assert verdicts["build + import at 10× (about 19k members) < 30 s"] == "**missed** by 2.0×"
+    # data ×10, memory ×5: grows slower than the data
+    assert verdicts["memory grows no faster than the data (1× → 10×)"] == "**met**"
+    assert verdicts["analyze suite at 1× ≤ 5 s"] == "**met**"  # 4 s
+    assert verdicts["analyze suite at 10× ≤ 60 s"] == "**missed** by 1.2×"  # 70 s
+    assert verdicts["2,000-node view generated (layout included) < 3 s"] == "**met**"
+    assert verdicts["2,000-node view interactive in the browser < 1.5 s"] == "**met**"
+    assert "| alliance-members | 9 | 200.0 ms | 100.0 ms | > 2 s | 2.00× | > 10× |" in md
+    assert "| 2,000 | 3,996 | 1.20 s | 900.0 ms | 1.80× |" in md  # stable / floor
+    assert "| **suite** | 4.00 s | 31.00 s | 7.75× |" in md
+    assert "| alliancegraph serve (pool) | 900 | 0 | 60.0 | 300.0 | 700.0 |" in md
+    png = report.write_plot(_results(), tmp_path / "scaling.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
