@@ -404,6 +404,13 @@ def import_members(
     del ox_store
     key = commit(store, record, nquads, root, cache_dir)
     t3 = time.perf_counter()
+    return done_report(import_id, out, (t0, t1, t2, t3), key)
+
+
+def done_report(import_id: str, out, times: tuple[float, float, float, float], key: str) -> Report:
+    """The report of a committed import: what the compiled rows became, and where the time
+    went (check, validate, build)."""
+    t0, t1, t2, t3 = times
     return Report(
         import_id,
         True,

@@ -416,19 +416,4 @@ def import_synthetic(
     del ox_store
     key = imports.commit(store, record, imports.sorted_nquads(out.quads), root, cache_dir)
     t3 = time.perf_counter()
-    return imports.Report(
-        import_id,
-        True,
-        rows=out.rows,
-        quads=len(out.quads),
-        new=out.new,
-        linked=out.linked,
-        aliases=out.aliases,
-        warnings=out.warnings,
-        seconds={
-            "check": round(t1 - t0, 3),
-            "validate": round(t2 - t1, 3),
-            "build": round(t3 - t2, 3),
-        },
-        build_key=key,
-    )
+    return imports.done_report(import_id, out, (t0, t1, t2, t3), key)
