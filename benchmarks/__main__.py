@@ -273,7 +273,7 @@ def section_serve(opts, work: Path) -> dict:
     import bench_serve
 
     import alliancegraph as ag
-    from alliancegraph.web.data import example_text
+    from alliancegraph.library import client_text as example_text
 
     query = example_text(opts.serve_query)
     cache = work / "serve-cache"

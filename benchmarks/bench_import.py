@@ -41,7 +41,7 @@ lists = generate(scale, seed=1)
 write(lists, base / "lists")
 t1 = time.perf_counter()
 rss_before = proc.memory_info().rss
-report = import_synthetic(base / "lists", root, base / "cache", base / "home")
+report = import_synthetic(base / "lists", root=root, cache_dir=base / "cache", home=base / "home")
 t2 = time.perf_counter()
 peak[0] = max(peak[0], proc.memory_info().rss,
               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)

@@ -113,7 +113,7 @@ def main() -> None:
     clients = min(max(args.clients, 1), 100)
 
     import alliancegraph as ag
-    from alliancegraph.web.data import example_text
+    from alliancegraph.library import client_text as example_text
 
     query = example_text(args.query)
     results: dict[str, dict] = {}

@@ -209,3 +209,34 @@ def test_rapper_parses_ontology_files(name):
 def test_info_records_the_build(bundled_build):
     info = json.loads((bundled_build.path / "info.json").read_text())
     assert info["quads"] > 1900 and info["inferred"] > 50
+
+
+def test_export_reads_the_format_registry(bundled_build):
+    import pyoxigraph as ox
+
+    from alliancegraph.errors import UsageError
+
+    nt = export_dataset(bundled_build, "nt")
+    rdfxml = export_dataset(bundled_build, "rdfxml")  # every RDF format of the registry
+    assert len(list(ox.parse(rdfxml, format=ox.RdfFormat.RDF_XML))) == nt.count(b"\n")
+    assert export_dataset(bundled_build, "rdfxml") == rdfxml
+    assert export_dataset(bundled_build, "trig").startswith(b"@prefix")  # prefixes kept
+    with pytest.raises(UsageError, match="expected one of ttl, nt, nq, trig, jsonld, rdfxml"):
+        export_dataset(bundled_build, "csv")
+
+
+def test_cache_pointer_is_written_whole_with_the_users_mode(tmp_path):
+    import stat
+
+    cache = Cache(tmp_path / "c")
+    old = os.umask(0o022)
+    try:
+        cache.set_current("abc")
+        cache.record_failure("abc", "it broke\n")
+    finally:
+        os.umask(old)
+    current = cache.path / "current"
+    assert current.read_text(encoding="utf-8") == "abc\n"
+    assert stat.S_IMODE(current.stat().st_mode) == 0o644  # not mkstemp's 0600
+    assert cache.failure("abc") == "it broke\n"
+    assert not [p for p in cache.path.rglob(".*") if p.is_file()]  # no temporary file left

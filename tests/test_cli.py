@@ -86,3 +86,167 @@ def test_summary_reports_graph(env):
     assert done.returncode == 0
     for text in ("alliances named", "重庆市功能材料技术创新战略联盟", "1934", "440000000"):
         assert text in done.stdout
+
+
+# -- the package of thin surfaces ------------------------------------------------------------
+
+
+def test_help_lists_every_command_in_the_order_of_the_data_flow(env):
+    from alliancegraph.cli import COMMANDS
+
+    done = cli("--help", env=env)
+    assert done.returncode == 0
+    listed = [
+        line.split()[0]
+        for line in done.stdout.split("Commands:")[1].splitlines()
+        if line.startswith("  ")
+    ]
+    assert listed == list(COMMANDS)
+    assert listed[:3] == ["build", "export", "query"]
+
+
+def test_every_command_resolves_to_its_module():
+    import click
+
+    from alliancegraph.cli import COMMANDS, app
+
+    ctx = click.Context(app)
+    for name, target in COMMANDS.items():
+        command = app.get_command(ctx, name)
+        assert isinstance(command, click.Command), name
+        assert command.callback.__module__ == target.split(":")[0], name
+    assert app.get_command(ctx, "no-such-command") is None
+
+
+def test_a_cold_query_loads_only_its_own_command_module(env):
+    """What makes ``alliancegraph query`` start fast: the other command groups, rich and
+    pandas stay unloaded."""
+    import os
+
+    code = (
+        "import json, sys\n"
+        "from alliancegraph.cli import app\n"
+        "app(['query', '-f', 'json', 'ASK { ?s a ag:Alliance }'], standalone_mode=False)\n"
+        "heavy = ('pandas', 'networkx', 'rich', 'starlette')\n"
+        "cli = sorted(m for m in sys.modules if m.startswith('alliancegraph.cli.'))\n"
+        "loaded = {'cli': cli, 'heavy': [m for m in heavy if m in sys.modules]}\n"
+        "print(json.dumps(loaded), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"head": {}, "boolean": True}
+    loaded = json.loads(done.stderr.strip().splitlines()[-1])
+    assert loaded == {"cli": ["alliancegraph.cli.common", "alliancegraph.cli.query"], "heavy": []}
+
+
+def test_json_forms_are_the_result_objects_to_dict(env):
+    matches = json.loads(cli("find", "重材院", "-f", "json", env=env).stdout)
+    assert set(matches[0]) == {"iri", "label", "label_en", "type", "matched", "kind"}
+    assert matches[0]["iri"].endswith("/chongqing-materials-research-institute")
+    assert (matches[0]["matched"], matches[0]["kind"]) == ("重材院", "alias")
+
+    d = json.loads(cli("describe", "cqupt", "-f", "json", env=env).stdout)
+    assert d["label"] == "重庆邮电大学" and sorted(d["aliases"]) == ["CQUPT", "重邮"]
+    assert {f["direction"] for f in d["facts"]} == {"in", "out"}
+
+    library = {q["name"]: q for q in json.loads(cli("queries", "-f", "json", env=env).stdout)}
+    assert [p["name"] for p in library["entity-facts"]["params"]] == ["entity"]
+
+    s = json.loads(cli("summary", "-f", "json", env=env).stdout)
+    assert s["holds"]["alliances named"] == 6 and s["holds"]["organisations"] == 10
+    assert {"figure": "成员单位数", "value": 1934} in [
+        {k: f[k] for k in ("figure", "value")} for f in s["figures"]
+    ]
+    assert s["reported_vs_counted"]
+
+
+def test_query_format_choices_come_from_the_format_table(env):
+    from alliancegraph import formats
+
+    shown = cli("query", "--help", env=env).stdout
+    for name in ("table", *formats.names("results")):
+        assert name in shown
+    xml = cli("query", "-f", "xml", "ASK { ?s a ag:Alliance }", env=env)
+    assert xml.returncode == 0 and "<boolean>true</boolean>" in xml.stdout
+
+
+def test_export_writes_each_rdf_format_of_the_table(env, tmp_path):
+    out = tmp_path / "graph.trig"
+    done = cli("export", "-f", "trig", "--out", str(out), env=env)
+    assert done.returncode == 0 and done.stderr.strip() == f"wrote {out}"
+    assert "\nagr:graph-ontology {" in out.read_text(encoding="utf-8")  # quads keep graphs
+    rdfxml = cli("export", "-f", "rdfxml", env=env)
+    assert rdfxml.returncode == 0 and "<rdf:RDF" in rdfxml.stdout
+    nt = cli("export", "-f", "nt", env=env).stdout.splitlines()
+    assert nt and all(line.endswith(" .") for line in nt)
+
+
+def test_timeout_from_the_environment_reads_through_config(env):
+    runaway = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    done = cli("query", runaway, env={**env, "ALLIANCEGRAPH_TIMEOUT": "1"})
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: query stopped after its 1 s deadline")
+    bad = cli("query", "ASK {}", env={**env, "ALLIANCEGRAPH_TIMEOUT": "soon"})
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ALLIANCEGRAPH_TIMEOUT='soon'")
+    # the option wins over the environment
+    ok = cli(
+        "query", "-t", "0", "ASK { ?s a ag:Alliance }", env={**env, "ALLIANCEGRAPH_TIMEOUT": "soon"}
+    )
+    assert ok.returncode == 0 and ok.stdout.strip() == "true"
+
+
+def test_endpoint_from_the_environment_asks_it_but_export_uses_the_build(env):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/query"
+    remote = {**env, "ALLIANCEGRAPH_ENDPOINT": url}
+    asked = cli("query", "ASK {}", env=remote)
+    assert asked.returncode == 1
+    assert asked.stderr.startswith(f"error: cannot reach the SPARQL endpoint {url}")
+    exported = cli("export", "-f", "nt", env=remote)
+    assert exported.returncode == 0 and "<https://w3id.org/alliancegraph/" in exported.stdout
+
+
+def test_analysis_files_metrics_as_rdf_and_networks_for_gephi(env, tmp_path):
+    nq, gexf = tmp_path / "metrics.nq", tmp_path / "alliances.gexf"
+    done = cli("analyze", "metrics", "-P", "comembership", "--rdf", str(nq), "-f", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert f"wrote {nq}" in done.stderr
+    text = nq.read_text(encoding="utf-8")
+    assert (
+        "graph-analysis-comembership" in text
+        and len(rows) == json.loads(done.stdout)["meta"]["nodes"]
+    )
+    done = cli("analyze", "export", "-P", "two-mode", "--out", str(gexf), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().startswith(f"wrote {gexf} (") and "nodes" in done.stderr
+    assert "<gexf" in gexf.read_text(encoding="utf-8")
+
+
+def test_synth_refuses_a_scale_that_is_not_positive(tmp_path, env):
+    done = cli("synth", "--scale", "0", "--out", str(tmp_path / "s"), env=env)
+    assert done.returncode == 2 and done.stderr.strip() == "error: --scale must be positive"
+    assert not (tmp_path / "s").exists()
+
+
+def test_synth_import_list_and_undo_in_a_private_data_home(env, tmp_path):
+    lists, home = tmp_path / "lists", tmp_path / "home"
+    done = cli("synth", "--scale", "0.2", "--seed", "2", "--out", str(lists), env=env)
+    assert done.returncode == 0 and done.stdout.startswith(f"wrote {lists}: ")
+    done = cli("import", "--data", str(home), "synthetic", str(lists), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("imported ")
+    records = json.loads(cli("imports", "--data", str(home), "-f", "json", env=env).stdout)
+    assert [r["kind"] for r in records] == ["synthetic"] and records[0]["synthetic"] is True
+    synthetic = "SELECT (COUNT(*) AS ?n) { ?o ag:synthetic true }"
+    counted = cli("query", "-f", "csv", synthetic, env={**env, "ALLIANCEGRAPH_DATA": str(home)})
+    assert int(counted.stdout.splitlines()[1]) > 0
+    done = cli("import", "--data", str(home), "--undo", records[0]["id"], env=env)
+    assert done.returncode == 0 and records[0]["id"] in done.stdout
+    assert json.loads(cli("imports", "--data", str(home), "-f", "json", env=env).stdout) == []

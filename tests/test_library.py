@@ -15,16 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from alliancegraph.errors import UnknownEntity, UsageError
-from alliancegraph.library import (
-    EXAMPLE_NS,
-    LIBRARY_DIR,
-    PARAM_TYPES,
-    bind,
-    get,
-    load_library,
-    parse_header,
-)
+from alliancegraph.library import LIBRARY_DIR, PARAM_TYPES, bind, get, load_library
 from alliancegraph.namespaces import AGR, GRAPH_EXAMPLES
+from alliancegraph.queryfiles import EXAMPLE_NS, parse_header
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

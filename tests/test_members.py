@@ -30,7 +30,9 @@ from alliancegraph.store import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CMRI = AGR + "chongqing-materials-research-institute"
-ALLIANCE = "重庆市功能材料技术创新战略联盟"
+ALLIANCE = AGR + "alliance-functional-materials"  # 重庆市功能材料技术创新战略联盟
+IOT = AGR + "alliance-iot"
+NAME = "重庆市功能材料技术创新战略联盟"  # what a user types; the API resolves it
 HEADER = ["单位名称", "简称", "单位类型", "角色", "加入时间", "所在地", "统一社会信用代码"]
 
 
@@ -55,13 +57,13 @@ def module_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def env(tmp_path, module_cache):
-    """A private data folder and the module's cache: (root, cache, home)."""
-    return ROOT, module_cache, tmp_path / "home"
+    """A private data folder and the module's cache, as the pipeline's keyword arguments."""
+    return {"root": ROOT, "cache_dir": module_cache, "home": tmp_path / "home"}
 
 
 def snapshot(env) -> dict[str, str]:
     """Hashes of every file in the import folder and of the current built dataset."""
-    _, cache, home = env
+    cache, home = env["cache_dir"], env["home"]
     out = {}
     for p in sorted((home / "imports").glob("*")) if (home / "imports").exists() else []:
         out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()
@@ -72,7 +74,7 @@ def snapshot(env) -> dict[str, str]:
 
 
 def select(env, sparql: str) -> list[tuple]:
-    current = Cache(env[1]).current()
+    current = Cache(env["cache_dir"]).current()
     return EmbeddedStore.open(current.store_path).query(sparql).rows
 
 
@@ -136,7 +138,7 @@ def test_three_spellings_resolve_to_one_node_and_become_aliases(env, tmp_path):
             ["重庆材料研究院（有限公司）", "", "", "成员单位", "2020年3月", "", ""],
         ],
     )
-    report = import_members(f, ALLIANCE, "测试名单", *env)
+    report = import_members(f, ALLIANCE, "测试名单", **env)
     assert report.changed and report.rows == 3
     assert report.new.get("org", 0) == 0 and report.linked == 3
     members = select(
@@ -171,7 +173,7 @@ def test_organisations_sharing_a_short_name_are_reported_not_merged(env, tmp_pat
             ["成都东篱示例科技有限公司", "东篱科技", "企业", "", "", "", ""],
         ],
     )
-    report = import_members(f, ALLIANCE, "测试名单", *env)
+    report = import_members(f, ALLIANCE, "测试名单", **env)
     assert report.new["org"] == 2
     assert any("'东篱科技' is shared by 2 organisations" in w for w in report.warnings)
     rows = select(
@@ -183,7 +185,7 @@ def test_organisations_sharing_a_short_name_are_reported_not_merged(env, tmp_pat
     # a later row naming only the short name cannot be decided: rejected, with candidates
     g = write_csv(tmp_path / "short.csv", [["东篱科技", "", "企业", "", "", "", ""]])
     with pytest.raises(DataError) as e:
-        import_members(g, ALLIANCE, "测试名单", *env)
+        import_members(g, ALLIANCE, "测试名单", **env)
     assert "short.csv:2" in str(e.value) and "重庆东篱示例科技有限公司" in str(e.value)
     assert "成都东篱示例科技有限公司" in str(e.value)
 
@@ -191,17 +193,17 @@ def test_organisations_sharing_a_short_name_are_reported_not_merged(env, tmp_pat
 def test_credit_code_is_decisive_and_conflicts_block(env, tmp_path):
     c = code("91500000MA5U00001")
     f = write_csv(tmp_path / "a.csv", [["重庆澄川示例电子有限公司", "", "企业", "", "", "", c]])
-    import_members(f, ALLIANCE, "测试名单", *env)
+    import_members(f, ALLIANCE, "测试名单", **env)
     # same code, another spelling: linked to the same node, spelling kept as an alias
     g = write_csv(tmp_path / "b.csv", [["澄川电子", "", "企业", "", "", "", c]])
-    report = import_members(g, "alliance-iot", "测试名单", *env)
+    report = import_members(g, IOT, "测试名单", **env)
     assert report.linked == 1 and report.new.get("org", 0) == 0
     assert any("by its credit code" in w for w in report.warnings)
     # the code names one organisation, the name another: reported, nothing imported
     h = write_csv(tmp_path / "c.csv", [["重庆邮电大学", "", "高等院校", "", "", "", c]])
     before = snapshot(env)
     with pytest.raises(DataError) as e:
-        import_members(h, "alliance-iot", "测试名单", *env)
+        import_members(h, IOT, "测试名单", **env)
     assert "c.csv:2" in str(e.value) and "agr:cqupt" in str(e.value)
     assert snapshot(env) == before
 
@@ -210,7 +212,7 @@ def test_three_bad_rows_reject_the_whole_file_and_change_nothing(env, tmp_path):
     good = write_csv(
         tmp_path / "good.csv", [["重庆鹿鸣示例科技有限公司", "", "企业", "", "", "", ""]]
     )
-    import_members(good, ALLIANCE, "测试名单", *env)
+    import_members(good, ALLIANCE, "测试名单", **env)
     before = snapshot(env)
     assert "dataset.nq" in before
     bad = write_csv(
@@ -223,7 +225,7 @@ def test_three_bad_rows_reject_the_whole_file_and_change_nothing(env, tmp_path):
         ],
     )
     with pytest.raises(DataError) as e:
-        import_members(bad, ALLIANCE, "测试名单", *env)
+        import_members(bad, ALLIANCE, "测试名单", **env)
     problems = e.value.problems
     assert [p.location for p in problems] == ["bad.csv:2", "bad.csv:3", "bad.csv:4"]
     assert "单位类型" in problems[0].message and "'公司'" in problems[0].message
@@ -234,20 +236,20 @@ def test_three_bad_rows_reject_the_whole_file_and_change_nothing(env, tmp_path):
 
 
 def test_import_undo_reimport_and_repeat_are_stable(env, tmp_path):
-    _root, _cache, home = env
+    home = env["home"]
     f = write_csv(
         tmp_path / "m.csv", [["重庆翠微示例科技有限公司", "", "企业", "成员单位", "", "", ""]]
     )
-    first = import_members(f, ALLIANCE, "测试名单", *env)
+    first = import_members(f, ALLIANCE, "测试名单", **env)
     after_first = snapshot(env)
-    again = import_members(f, ALLIANCE, "测试名单", *env)
+    again = import_members(f, ALLIANCE, "测试名单", **env)
     assert not again.changed and snapshot(env) == after_first
     assert [r["id"] for r in ImportStore(home).records()] == [first.id]
-    undo(first.id, *env)
+    undo(first.id, **env)
     after_undo = snapshot(env)
     assert list(after_undo) == ["manifest.json", "dataset.nq"]
     assert not select(env, "SELECT ?o WHERE { ?o rdfs:label '重庆翠微示例科技有限公司'@zh }")
-    second = import_members(f, ALLIANCE, "测试名单", *env)
+    second = import_members(f, ALLIANCE, "测试名单", **env)
     after_second = snapshot(env)
     # the same layer bytes and the same dataset bytes; only the manifest's timestamp differs
     assert second.id == first.id
@@ -260,17 +262,17 @@ def test_import_undo_reimport_and_repeat_are_stable(env, tmp_path):
 def test_undo_removes_exactly_one_import(env, tmp_path):
     a = write_csv(tmp_path / "a.csv", [["重庆玉泉示例科技有限公司", "", "企业", "", "", "", ""]])
     b = write_csv(tmp_path / "b.csv", [["重庆金桥示例科技有限公司", "", "企业", "", "", "", ""]])
-    ra = import_members(a, ALLIANCE, "名单甲", *env)
-    rb = import_members(b, ALLIANCE, "名单乙", *env)
-    undo(ra.id, *env)
-    assert [r["id"] for r in ImportStore(env[2]).records()] == [rb.id]
+    ra = import_members(a, ALLIANCE, "名单甲", **env)
+    rb = import_members(b, ALLIANCE, "名单乙", **env)
+    undo(ra.id, **env)
+    assert [r["id"] for r in ImportStore(env["home"]).records()] == [rb.id]
     names = {r[0].value for r in select(env, "SELECT ?l WHERE { ?a org:hasMember/rdfs:label ?l }")}
     assert "重庆金桥示例科技有限公司" in names and "重庆玉泉示例科技有限公司" not in names
 
 
 def test_a_crash_halfway_leaves_the_previous_dataset_intact(env, tmp_path, monkeypatch):
     a = write_csv(tmp_path / "a.csv", [["重庆松涛示例科技有限公司", "", "企业", "", "", "", ""]])
-    import_members(a, ALLIANCE, "测试名单", *env)
+    import_members(a, ALLIANCE, "测试名单", **env)
     before = snapshot(env)
     b = write_csv(tmp_path / "b.csv", [["重庆海棠示例科技有限公司", "", "企业", "", "", "", ""]])
     real_replace = os.replace
@@ -282,24 +284,24 @@ def test_a_crash_halfway_leaves_the_previous_dataset_intact(env, tmp_path, monke
 
     monkeypatch.setattr(os, "replace", crash_on_manifest)
     with pytest.raises(OSError, match="simulated crash"):
-        import_members(b, ALLIANCE, "测试名单", *env)
+        import_members(b, ALLIANCE, "测试名单", **env)
     monkeypatch.setattr(os, "replace", real_replace)
     assert snapshot(env) == before
-    assert not [p for p in (env[2] / "imports").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (env["home"] / "imports").iterdir() if p.name.startswith(".")]
 
 
 def test_cli_import_list_and_undo(env, tmp_path):
-    root, cache, home = env
+    root, cache, home = env["root"], env["cache_dir"], env["home"]
     f = write_csv(tmp_path / "cli.csv", [["重庆长风示例科技有限公司", "", "企业", "", "", "", ""]])
     runner = CliRunner()
     opts = ["--root", str(root), "--cache", str(cache), "--data", str(home)]
-    r = runner.invoke(app, ["import", *opts, "members", str(f), "-a", ALLIANCE, "-s", "名单"])
+    r = runner.invoke(app, ["import", *opts, "members", str(f), "-a", NAME, "-s", "名单"])
     assert r.exit_code == 0, r.output
     import_id = r.output.split()[1].rstrip(":")
     r = runner.invoke(app, ["imports", "--data", str(home), "--format", "json"])
     assert import_id in r.output and "cli.csv" in r.output
     bad = write_csv(tmp_path / "bad.csv", [["", "", "公司", "", "", "", ""]])
-    r = runner.invoke(app, ["import", *opts, "members", str(bad), "-a", ALLIANCE, "-s", "名单"])
+    r = runner.invoke(app, ["import", *opts, "members", str(bad), "-a", NAME, "-s", "名单"])
     assert r.exit_code == 1 and "bad.csv:2" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["import", *opts, "--undo", import_id])
     assert r.exit_code == 0 and import_id in r.output

@@ -70,7 +70,9 @@ def imported(lists, tmp_path_factory):
     """The scale-1 lists imported into a private data folder and cache."""
     base = tmp_path_factory.mktemp("synthetic")
     write(lists, base / "lists")
-    report = import_synthetic(base / "lists", ROOT, base / "cache", base / "home")
+    report = import_synthetic(
+        base / "lists", root=ROOT, cache_dir=base / "cache", home=base / "home"
+    )
     store = EmbeddedStore.open(Cache(base / "cache").current().store_path)
     return report, store, base
 
@@ -133,3 +135,10 @@ def test_imported_facts_all_carry_provenance(imported):
 
     _, store, _ = imported
     assert len(store.query(get("facts-without-provenance").text)) == 0
+
+
+def test_tiny_scales_terminate_with_every_seat_filled():
+    # below 0.1 one alliance is asked for more seats than there are organisations: capped
+    lists = generate(0.05, seed=2)
+    counts = lists.counts()
+    assert counts["alliances"] == 1 and counts["memberships"] == counts["members"] == 97

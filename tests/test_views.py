@@ -139,9 +139,15 @@ def test_language_and_sizes():
     assert "重庆品胜科技有限公司" in labels_en  # no English name: falls back to Chinese
     assert {p for p, _ in en._spec.predicates} == {"lead institution", "member", "assisted"}
     assert "alliance" in [g.label for g in en._spec.groups]
-    # by degree: the alliance (3 edges) is the biggest, the enterprise (1) the smallest
+    # by degree, as analysis measures it (distinct neighbours): the alliance has two (x
+    # and e), x and e one each, though x is tied to the alliance by two facts
     size = {n.key: n.size for n in zh._spec.nodes}
+    assert size[AGR + "a"] > size[AGR + "x"] == size[AGR + "e"]
+    # by weighted degree (facts, parallel ones summed): alliance 3 > x 2 > enterprise 1
+    by_facts = views.render(G, size_by="weighted_degree")._spec
+    size = {n.key: n.size for n in by_facts.nodes}
     assert size[AGR + "a"] > size[AGR + "x"] > size[AGR + "e"]
+    assert "weighted_degree: 3" in next(n.title for n in by_facts.nodes if n.key == AGR + "a")
     with pytest.raises(UsageError):
         views.render(G, size_by="no_such_metric")
     with pytest.raises(UsageError):
@@ -493,7 +499,7 @@ def test_view_displays_inline_in_a_real_kernel(tmp_path):
 def test_template_files_ship_with_the_package():
     """The wheel takes src/alliancegraph whole; .gitignore must not hide the templates."""
     root = Path(__file__).resolve().parent.parent
-    templates = root / "src" / "alliancegraph" / "templates"
+    templates = root / "src" / "alliancegraph" / "views" / "templates"
     for name in ("view.html", "view.js", "view.css"):
         assert (templates / name).is_file()
     if shutil.which("git") and (root / ".git").exists():

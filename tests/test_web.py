@@ -31,7 +31,6 @@ from alliancegraph.results import term_json
 from alliancegraph.store import EmbeddedStore
 from alliancegraph.web import protocol
 from alliancegraph.web.app import Settings, bind_warning, create_app
-from alliancegraph.web.data import example_text
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -165,7 +164,7 @@ def test_every_named_query_gives_the_same_rows_through_sparqlwrapper(url, graph)
         for p in nq.params:
             if p.required and p.name not in values:
                 values[p.name] = p.example
-        text = example_text(name, values)
+        text = graph.query_text(name, values)
         sw = SPARQLWrapper(url + "/sparql")
         sw.setQuery(text)
         sw.setReturnFormat(JSON)
@@ -182,7 +181,7 @@ def test_every_named_query_gives_the_same_rows_through_sparqlwrapper(url, graph)
 
 
 @pytest.mark.filterwarnings("ignore:Sending Accept header:RuntimeWarning")
-def test_named_query_matches_the_cli(url, env):
+def test_named_query_matches_the_cli(url, env, graph):
     from SPARQLWrapper import JSON, SPARQLWrapper
 
     done = subprocess.run(
@@ -206,7 +205,7 @@ def test_named_query_matches_the_cli(url, env):
     assert done.returncode == 0, done.stderr
     cli_json = json.loads(done.stdout)
     sw = SPARQLWrapper(url + "/sparql")
-    sw.setQuery(example_text("entity-facts", PARAMS["entity-facts"]))
+    sw.setQuery(graph.query_text("entity-facts", PARAMS["entity-facts"]))
     sw.setReturnFormat(JSON)
     remote = sw.queryAndConvert()
     variables = cli_json["head"]["vars"]
@@ -487,6 +486,147 @@ def test_serve_command_prints_the_address_and_answers(env):
     assert proc.returncode == 0, proc.stderr.read()
 
 
+# -- the web layer over the API ----------------------------------------------------------------
+
+
+def test_updates_and_service_calls_are_told_from_queries():
+    assert protocol.is_update("PREFIX a: <http://a/> INSERT DATA { a:x a:y a:z }")
+    assert protocol.is_update("WITH <http://a/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert not protocol.is_update("# DELETE me\nSELECT * WHERE { ?s ?p ?o }")
+    assert protocol.uses_service("SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }")
+    assert not protocol.uses_service('SELECT ?service { ?service rdfs:label "SERVICE" } # SERVICE')
+
+
+def test_service_description_triples_come_from_the_service_module():
+    from alliancegraph import service
+
+    me = "http://example.org/sparql"
+    sd = service.SD
+    federated = {str(t) for t in service.description(me, federated=True, with_examples=False)}
+    plain = service.description(me, with_examples=False)
+    feature = f"<{me}> <{sd}feature> <{sd}BasicFederatedQuery>"
+    assert any(feature in t for t in federated)
+    assert not any(feature in str(t) for t in plain)
+    # Every served format is listed, and every named query is an example targeting `me`.
+    listed = {t.object.value for t in plain if t.predicate.value == sd + "resultFormat"}
+    assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in listed
+    assert "http://www.w3.org/ns/formats/Turtle" in listed
+    targets = [t for t in service.examples(me) if t.predicate.value.endswith("schema.org/target")]
+    assert len(targets) == len(load_library()) and {t.object.value for t in targets} == {me}
+    ttl = service.document(me, "ttl").decode()
+    assert "@prefix sd:" in ttl and "sd:Service" in ttl
+    g = ox.Store()
+    g.load(service.document(me, "nt"), format=ox.RdfFormat.N_TRIPLES)
+    assert bool(g.query(f"ASK {{ <{me}> a <{sd}Service> }}"))
+
+
+def test_cells_show_terms_by_kind():
+    from alliancegraph.web.data import cell
+
+    ours = cell(ox.NamedNode(AGR + "chongqing-materials-research-institute"))
+    assert ours.href == "/entity/chongqing-materials-research-institute"
+    assert ours.title == AGR + "chongqing-materials-research-institute"
+    assert cell(ox.NamedNode("http://example.org/x")).href is None
+    assert cell(ox.Literal("重材院", language="zh")).note == "zh"
+    number = cell(ox.Literal("7", datatype=ox.NamedNode(PREFIXES["xsd"] + "integer")))
+    assert (number.text, number.note) == ("7", "xsd:integer")
+    assert cell(ox.Literal("plain")).note is None
+    assert cell(ox.BlankNode("b1")).text == "_:b1"
+    assert cell(None).text == ""
+
+
+def tiny_alliance() -> AllianceGraph:
+    """One alliance: lead e1 (企业, also a formal organisation), member u1 (高等院校) and
+    member x1 with no class; the ontology gives the classes' labels."""
+    ttl = f"""
+    @prefix ag: <{AG}> . @prefix agr: <{AGR}> . @prefix org: <{PREFIXES["org"]}> .
+    @prefix rdfs: <{PREFIXES["rdfs"]}> .
+    agr:a1 a ag:Alliance ; rdfs:label "小联盟"@zh ; ag:leadInstitution agr:e1 ;
+        org:hasMember agr:e1 , agr:u1 , agr:x1 .
+    agr:e1 a ag:Enterprise , org:FormalOrganization ; rdfs:label "某企业"@zh .
+    agr:u1 a ag:University ; rdfs:label "某大学"@zh .
+    agr:x1 rdfs:label "某单位"@zh .
+    """
+    store = ox.Store()
+    store.load(ttl.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(AGR + "graph/t"))
+    store.load(
+        path=str(ROOT / "ontology" / "alliance.ttl"),
+        format=ox.RdfFormat.TURTLE,
+        to_graph=ox.NamedNode(GRAPH_ONTOLOGY),
+    )
+    return AllianceGraph(EmbeddedStore(store))
+
+
+def test_alliance_page_groups_members_by_their_most_specific_class():
+    from alliancegraph.web import data
+
+    g = tiny_alliance()
+    cache = data.Cache()
+    a = data.alliance(g, AGR + "a1", cache)
+    groups = {
+        r["key"]: {grp["type"]: [o["text"] for o in grp["orgs"]] for grp in r["groups"]}
+        for r in a["roles"]
+    }
+    assert groups == {
+        "lead": {"企业": ["某企业"]},
+        "member": {"高等院校": ["某大学"], data.UNKNOWN_KIND: ["某单位"]},
+    }
+    assert a["label"] == "小联盟" and a["entity_href"] == "/entity/a1"
+    # The class of every entity is asked once per server, then read from the cache.
+    kinds = data.kinds(g, cache)
+    assert data.kinds(g, cache) is kinds and kinds[AGR + "e1"] == "企业"
+    with pytest.raises(Exception, match="not an alliance"):
+        data.alliance(g, AGR + "u1", cache)
+
+
+def test_a_result_is_drawn_as_the_pairs_its_rows_hold():
+    from alliancegraph.analysis.pairs import result_graph
+
+    g = tiny_alliance()
+    rows = g.named("alliance-members")
+    G = result_graph(g, rows)
+    assert set(G.edges()) == {(AGR + "a1", AGR + m) for m in ("e1", "u1", "x1")}
+    # Named by the role column; nodes by their label columns, typed by their class.
+    assert G.edges[AGR + "a1", AGR + "e1", 0]["predicate"] == "lead"
+    assert (
+        G.nodes[AGR + "u1"]["label"] == "某大学" and G.nodes[AGR + "u1"]["type"] == "ag:University"
+    )
+    assert G.nodes[AGR + "x1"]["type"] == "entity"
+    # A CONSTRUCT result: each triple is a row; the edge is named by its property's label.
+    built = g.query("CONSTRUCT { ?a org:hasMember ?m } WHERE { ?a org:hasMember ?m }")
+    H = result_graph(g, built)
+    assert H.number_of_edges() == 3
+    assert {d["predicate"] for *_, d in H.edges(data=True)} == {"org:hasMember"}
+    view = g.result_view(rows)
+    assert view.kind == "results" and view.node_count == 4 and view.edge_count == 3
+    with pytest.raises(Exception, match="no pairs"):
+        result_graph(g, g.query("SELECT ?a WHERE { ?a a ag:Alliance }"))
+
+
+def test_query_page_examples_are_the_library_to_dict(graph):
+    from alliancegraph.web import data
+
+    entries = data.examples_for_page(graph)
+    assert [e["name"] for e in entries] == [nq.name for nq in graph.queries()]
+    for entry, nq in zip(entries, graph.queries(), strict=True):
+        assert {k: v for k, v in entry.items() if k != "href"} == nq.to_dict()
+        assert entry["href"].startswith("/query?name=" + nq.name)
+
+
+def test_engine_puts_every_query_under_the_deadline(graph):
+    from alliancegraph.store import DeadlineStore
+    from alliancegraph.web.engine import Engine
+
+    memory = AllianceGraph(EmbeddedStore(hostile_dataset()))
+    engine = Engine(memory, Settings(timeout=7))
+    assert isinstance(engine.graph.store, DeadlineStore) and engine.graph.store.timeout == 7
+    assert memory.store_path is None
+    engine.start()  # no store on disk: no worker processes
+    assert engine.pool is None
+    assert graph.store_path == graph.build.store_path
+    assert engine.query("ASK { agr:hostile a ag:Enterprise }").boolean is True
+
+
 # -- pages (plain HTTP) -------------------------------------------------------------------------
 
 
@@ -506,7 +646,7 @@ def test_query_page_runs_a_named_query_and_shares_it(url, graph):
     assert r.status_code == 200
     n = len(graph.named("alliances"))
     assert f'id="row-count">{n} rows' in r.text
-    share = "/query?" + urlencode({"query": example_text("alliances")})
+    share = "/query?" + urlencode({"query": graph.query_text("alliances")})
     assert share.replace("&", "&amp;") in r.text
     again = httpx.get(url + share, timeout=TIMEOUT)
     assert f'id="row-count">{n} rows' in again.text

@@ -40,11 +40,11 @@ from .namespaces import (
     XSD,
     expand,
 )
+from .text import lang_of
 
 TABLES = ("sources.csv", "entities.csv", "facts.csv", "statistics.csv")
 ONTOLOGY_FILES = ("alliance.ttl",)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 #: Lexical forms the build accepts for each datatype (stricter than "anything parses").
 LEXICAL = {
@@ -70,14 +70,6 @@ EXPECTED = {
 _type = ox.NamedNode(RDF + "type")
 _label = ox.NamedNode(RDFS + "label")
 _alt = ox.NamedNode(SKOS + "altLabel")
-
-
-def lang_of(text: str) -> str:
-    """``zh`` for text that is mostly Chinese, else ``en`` (an English note may quote a
-    Chinese name and stays English)."""
-    cjk = len(CJK.findall(text))
-    latin = len(re.findall(r"[A-Za-z]+", text))  # words, since one hanzi is about a word
-    return "zh" if cjk and cjk >= latin else "en"
 
 
 def statement_iri(s: str, p: str, o: str, source: str, evidence: str) -> str:
@@ -186,7 +178,11 @@ class Compiler:
                 )
                 if isinstance(t.subject, ox.NamedNode):
                     self.terms.add(t.subject.value)
-                    if t.predicate == _type and t.object.value == OWL + "Class":
+                    if (
+                        t.predicate == _type
+                        and not isinstance(t.object, ox.Triple)
+                        and t.object.value == OWL + "Class"
+                    ):
                         self.classes.add(t.subject.value)
 
     # -- tables --------------------------------------------------------------------------
@@ -398,6 +394,7 @@ class Compiler:
                     "property of the ontology such as ag:leadInstitution",
                 )
                 p = None
+            o: ox.Literal | ox.NamedNode | None
             if row["datatype"]:
                 dt = row["datatype"] if row["datatype"].startswith("@") else expand(row["datatype"])
                 o = self.literal(where, row["object"], dt or row["datatype"], "object")
@@ -440,7 +437,12 @@ class Compiler:
         """Label a figure from its measure and unit, e.g. 成员单位数：1934家."""
         labels: dict[tuple[str, str], str] = {}
         for q in self.out.quads:
-            if q.predicate == _label and q.subject in (measure, unit):
+            if (
+                q.predicate == _label
+                and q.subject in (measure, unit)
+                and isinstance(q.subject, ox.NamedNode)
+                and isinstance(q.object, ox.Literal)
+            ):
                 labels[(q.subject.value, q.object.language or "")] = q.object.value
         g = GRAPH_CURATED
         for lang, sep in (("zh", "："), ("en", ": ")):

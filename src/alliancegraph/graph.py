@@ -1,17 +1,48 @@
 """The public face: ``alliancegraph.open()`` and the :class:`AllianceGraph` it returns.
 
-Opening builds the curated graph if its inputs changed (cached by content), then answers
-queries on the embedded store. Importing this module pulls in neither pandas, networkx nor
-rdflib: a plain query stays fast.
+Every surface (the CLI, the web app, views, notebooks) answers through this object, as
+datasette's surfaces answer through its ``Datasette`` object: a command parses its options,
+calls one method here and renders what comes back. The methods hold no SPARQL and compute
+no metric themselves; they choose the store, apply the deadline and hand over to the layer
+below. Importing this module pulls in neither pandas, networkx nor rdflib.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .build import Build, Cache, Inputs, ensure_built
+from . import config
+from .build import Build, Cache, Inputs, ensure_built, export_dataset
+from .errors import UsageError
+from .fileio import atomic_write
+from .formats import by_extension
+from .formats import get as get_format
+from .library import NamedQuery, client_text, load_library, run_named
 from .results import QueryResult
-from .store import EmbeddedStore, Store
+from .search import Description, Match, describe, find, resolve
+from .store import DeadlineStore, EmbeddedStore, Store
+from .summary import Summary, summarize
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+
+    from .imports import ImportRecord, Report
+    from .store import PublishReport
+    from .views import View
+
+Progress = Callable[[str, int, int], None]
+
+
+def inputs_for(root: Path | None, home: Path | None) -> Inputs:
+    """The build's inputs: the project's data and ontology and the imports of ``home``.
+    (The import machinery loads here, not at ``import alliancegraph``: a cold query stays
+    fast.)"""
+    from .imports import inputs_for as with_imports
+
+    return with_imports(root, home)
 
 
 class AllianceGraph:
@@ -22,12 +53,41 @@ class AllianceGraph:
     >>> g.query("SELECT ?a WHERE { ?a a ag:Alliance }").to_dataframe()  # doctest: +SKIP
     """
 
-    def __init__(self, store: Store, build: Build | None = None):
+    def __init__(
+        self,
+        store: Store,
+        build: Build | None = None,
+        *,
+        root: Path | None = None,
+        cache_dir: Path | None = None,
+        data_home: Path | None = None,
+        timeout: float | None = None,
+    ):
         self.store = store
         self.build = build
+        self.root = root
+        self.cache_dir = cache_dir
+        self.data_home = config.data_home(data_home)
+        #: the deadline (seconds) of every query that names none; None or 0: no deadline
+        self.timeout = timeout or None
+        self._analyze: Analyze | None = None
+        self._imports: Imports | None = None
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def _deadline(self, timeout: float | None) -> float | None:
+        return (timeout if timeout is not None else self.timeout) or None
+
+    def _source(self, timeout: float | None) -> Store:
+        """The store with the deadline applied to every query it runs."""
+        seconds = self._deadline(timeout)
+        return DeadlineStore(self.store, seconds) if seconds else self.store
 
     def query(
-        self, sparql: str, timeout: float | None = None, bindings: dict | None = None
+        self,
+        sparql: str,
+        timeout: float | None = None,
+        bindings: dict[str, Any] | None = None,
     ) -> QueryResult:
         """Run SPARQL (the contract's prefixes are predeclared) and return its result.
 
@@ -35,49 +95,395 @@ class AllianceGraph:
         graph usable; ``bindings`` maps variable names to RDF terms, bound by the engine
         (never pasted into the text).
         """
-        if bindings:
-            return self.store.query(sparql, timeout=timeout, bindings=bindings)
-        return self.store.query(sparql, timeout=timeout)
+        return self.store.query(sparql, timeout=self._deadline(timeout), bindings=bindings)
 
-    def named(self, name: str, timeout: float | None = None, **params) -> QueryResult:
+    def named(self, name: str, timeout: float | None = None, **params: Any) -> QueryResult:
         """Run a query of the named library with typed, safely bound parameters.
 
-        >>> g.named("alliance-leads", alliance="cqupt")  # doctest: +SKIP
+        >>> g.named("alliance-members", alliance="重材院")  # doctest: +SKIP
         """
-        from .library import run_named
+        return run_named(self._source(timeout), name, params)
 
-        return run_named(self, name, params, timeout=timeout)
+    def queries(self, tag: str | None = None) -> list[NamedQuery]:
+        """The named query library (each with ``to_dict()``), optionally one tag's."""
+        return [q for q in load_library().values() if tag is None or tag in q.tags]
 
-    def find(self, text: str, limit: int = 20) -> list:
-        """Entities whose labels, aliases or pinyin match ``text``, best first."""
-        from .search import find
+    def find(
+        self, text: str, limit: int = 20, timeout: float | None = None, type: str | None = None
+    ) -> list[Match]:
+        """Entities whose labels, aliases or pinyin match ``text``, best first (``type``:
+        only entities of that class)."""
+        return find(self._source(timeout), text, limit=limit, type=type)
 
-        return find(self.store, text, limit=limit)
+    def resolve(self, text: str, type: str | None = None, timeout: float | None = None) -> str:
+        """One entity's IRI for an IRI, slug or name; raises if unknown or ambiguous.
+        With ``type`` (``ag:Alliance``, ``Alliance``) only that class's entities count."""
+        return resolve(self._source(timeout), text, type=type)
 
-    def resolve(self, text: str) -> str:
-        """One entity's IRI for an IRI, slug or name; raises if unknown or ambiguous."""
-        from .search import resolve
-
-        return resolve(self.store, text)
-
-    def describe(self, entity: str):
+    def describe(self, entity: str, timeout: float | None = None) -> Description:
         """Every fact in and out of ``entity``, with labels, evidence quotes and sources."""
-        from .search import describe
+        return describe(self._source(timeout), entity)
 
-        return describe(self.store, entity)
+    def summary(self, timeout: float | None = None) -> Summary:
+        """What the graph holds, its alliances, reported figures, and the reported figures
+        beside what the graph counts (``to_dataframe()``, ``to_dict()``)."""
+        return summarize(self._source(timeout), self.store.describe_location())
 
-    def view(self, kind: str, *names: str, **options):
+    def view(self, kind: str, *names: str, **options: Any) -> View:
         """A network view (overview, alliance, ego, path, co-membership, chain) that shows
         itself inline in Jupyter and saves as offline HTML, PNG or SVG.
 
         >>> g.view("alliance", "物联网联盟").save("iot.html")  # doctest: +SKIP
         """
-        from .views import make
+        from .views import make  # views pull in networkx: only when a view is asked for
 
         return make(self, kind, *names, **options)
 
+    def draw(self, G: nx.Graph, **options: Any) -> View:
+        """A view of a network of your own (a projection you filtered, a backbone …) drawn
+        as the views draw theirs: ``title``, ``color_by``, ``size_by``, ``seed`` …"""
+        from .views import render
+
+        return render(G, **options)
+
+    @property
+    def analyze(self) -> Analyze:
+        """Network analysis: ``g.analyze.path(a, b)``, ``.central(...)`` …"""
+        if self._analyze is None:
+            self._analyze = Analyze(self)
+        return self._analyze
+
+    # -- the dataset ------------------------------------------------------------------------
+
+    def _require_build(self, what: str) -> Build:
+        if self.build is None:
+            raise UsageError(
+                f"{what} needs the embedded build; this graph answers from "
+                f"{self.store.describe_location()}"
+            )
+        return self.build
+
+    def export(self, target: str | Path | None = None, format: str | None = None) -> bytes:
+        """The built dataset serialised (``ttl`` by default, or the format ``target``'s
+        extension names): same input, same bytes. With ``target`` the bytes are also
+        written there atomically. Triple formats merge the named graphs; quad formats
+        (nq, trig, jsonld) keep them."""
+        b = self._require_build("export")
+        if format is None:
+            guessed = by_extension(target, "rdf") if target is not None else None
+            format = guessed.name if guessed else "ttl"
+        data = export_dataset(b, get_format(format, "rdf").name)
+        if target is not None:
+            atomic_write(target, data)
+        return data
+
+    def publish(
+        self, endpoint: str, store_url: str | None = None, timeout: float = 60.0
+    ) -> PublishReport:
+        """Load the built dataset into a remote store (SPARQL 1.1 Graph Store Protocol):
+        each named graph replaced, graphs the build no longer has deleted."""
+        from .store import publish_dataset  # the HTTP transport loads only when needed
+
+        b = self._require_build("publish")
+        return publish_dataset(b.nquads_path, endpoint, store_url=store_url, timeout=timeout)
+
+    @property
+    def imports(self) -> Imports:
+        """Member lists and synthetic data added to the graph: ``.list()``, ``.members(…)``,
+        ``.synthetic(dir)``, ``.undo(id)``."""
+        if self._imports is None:
+            self._imports = Imports(self)
+        return self._imports
+
+    def _reopen(self) -> None:
+        """Answer from the current build again (after an import changed it)."""
+        inputs = inputs_for(self.root, self.data_home)
+        self.build = ensure_built(inputs, Cache(self.cache_dir))
+        self.store = EmbeddedStore.open(self.build.store_path)
+        self._analyze = None
+
     def __repr__(self) -> str:
         return f"<AllianceGraph on {self.store.describe_location()}>"
+
+    # -- for servers (the web app) ----------------------------------------------------------
+
+    @classmethod
+    def open_store(cls, path: str | Path, timeout: float | None = None) -> AllianceGraph:
+        """The graph in the on-disk store at ``path`` (a build's ``store_path``), read-only
+        and as it is: nothing is built (each of the web server's query workers opens it)."""
+        return cls(EmbeddedStore.open(Path(path)), timeout=timeout)
+
+    @property
+    def store_path(self) -> Path | None:
+        """The folder of the on-disk store this graph answers from; None for a store in
+        memory or a remote endpoint."""
+        store = self.store.store if isinstance(self.store, DeadlineStore) else self.store
+        return store.path if isinstance(store, EmbeddedStore) else None
+
+    def with_deadline(self, seconds: float | None) -> AllianceGraph:
+        """This graph with ``seconds`` as the deadline of every query that names none,
+        whoever runs it (search, views, analysis, a reader of ``.store``): the store itself
+        is wrapped."""
+        return AllianceGraph(
+            DeadlineStore(self.store, seconds), self.build, root=self.root,
+            cache_dir=self.cache_dir, data_home=self.data_home, timeout=seconds,
+        )  # fmt: skip
+
+    def query_text(
+        self, name: str, values: dict[str, str] | None = None, bound: bool = True
+    ) -> str:
+        """The named query ``name`` as a SPARQL client sends it (PREFIX lines, no ``#+``
+        header), with ``values`` bound in a VALUES block (entity names resolved on this
+        graph); ``bound=False``: the text alone, for an editor."""
+        return client_text(name, values, self._source(None), bound=bound)
+
+    def result_view(self, result: QueryResult, title: str = "查询结果 query result") -> View:
+        """A query result drawn as a network: in each row the first two of our entities
+        joined by an edge (``analysis.pairs``), rendered like every other view."""
+        from .analysis.pairs import result_graph, result_type_labels
+        from .views import render
+
+        G = result_graph(self, result)
+        return render(G, kind="results", title=title, type_labels=result_type_labels(self, G))
+
+    # -- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def embedded(
+        cls, root: str | Path | None = None, cache_dir: str | Path | None = None,
+        data_home: str | Path | None = None, timeout: float | None = None, *,
+        strict: bool = False, force: bool = False,
+    ) -> AllianceGraph:  # fmt: skip
+        """The embedded build of the project's inputs, even when ``$ALLIANCEGRAPH_ENDPOINT``
+        is set: building, exporting, publishing and importing need the dataset itself.
+
+        ``strict``: build now and raise DataError (every problem located) if the inputs are
+        invalid, instead of answering from the last good build with a warning; ``force``:
+        rebuild even if cached (implies ``strict``)."""
+        from .build import build as run_build
+
+        root_path = Path(root) if root is not None else None
+        cache = Path(cache_dir) if cache_dir is not None else None
+        home = config.data_home(data_home)
+        inputs = inputs_for(root_path, home)
+        if strict or force:
+            b = run_build(inputs, Cache(cache), force=force)
+        else:
+            b = ensure_built(inputs, Cache(cache))
+        seconds = timeout if timeout is not None else config.timeout()
+        return cls(
+            EmbeddedStore.open(b.store_path), b, root=root_path, cache_dir=cache,
+            data_home=home, timeout=seconds,
+        )  # fmt: skip
+
+    def terms(self, values: dict[str, str]) -> dict[str, Any]:
+        """Values for a query's own text (``query TEXT -p key=value``) as RDF terms for
+        ``bindings=``: ``<IRI>`` and prefixed names are IRIs, anything else a string."""
+        from .library import raw_bindings
+
+        return dict(raw_bindings(values))
+
+
+class Imports:
+    """The imports the graph is built with (in the graph's data home)."""
+
+    def __init__(self, graph: AllianceGraph):
+        self._g = graph
+
+    @property
+    def home(self) -> Path:
+        return self._g.data_home
+
+    def list(self) -> list[ImportRecord]:
+        """The manifest's records, oldest first (id, kind, file, alliance, rows, new …)."""
+        from .imports import ImportStore
+
+        return ImportStore(self.home).records()
+
+    def _run(self, work: Callable[[], Report]) -> Report:
+        self._g._require_build("import")
+        report = work()
+        self._g._reopen()
+        return report
+
+    def members(
+        self,
+        file: str | Path,
+        alliance: str,
+        source: str,
+        *,
+        sheet: str | None = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """Import a member list (CSV or XLSX) into ``alliance`` (a name, alias, slug or IRI
+        of an alliance), citing ``source``; all or nothing."""
+        from .imports import import_members
+
+        alliance_iri = self._g.resolve(alliance, type="ag:Alliance")
+        g = self._g
+        return self._run(
+            lambda: import_members(
+                Path(file), alliance_iri, source, root=g.root, cache_dir=g.cache_dir,
+                home=self.home, sheet=sheet, progress=progress,
+            )
+        )  # fmt: skip
+
+    def synthetic(self, folder: str | Path, *, progress: Progress | None = None) -> Report:
+        """Import a folder of synthetic lists (``alliancegraph synth``), flagged as such."""
+        from .synthetic import import_synthetic
+
+        g = self._g
+        return self._run(
+            lambda: import_synthetic(
+                Path(folder), root=g.root, cache_dir=g.cache_dir, home=self.home,
+                progress=progress,
+            )
+        )  # fmt: skip
+
+    def undo(self, import_id: str) -> ImportRecord:
+        """Take one import back; returns its manifest record."""
+        from .imports import undo
+
+        g = self._g
+        g._require_build("undo")
+        record = undo(import_id, root=g.root, cache_dir=g.cache_dir, home=self.home)
+        g._reopen()
+        return record
+
+
+class Analyze:
+    """Network analysis of the graph: each method returns a DataFrame (``attrs`` say the
+    projection, method, engine and exactness) or a networkx graph."""
+
+    def __init__(self, graph: AllianceGraph):
+        self._g = graph
+
+    def path(self, a: str, b: str, limit: int = 10, **filters: Any) -> pd.DataFrame:
+        """The shortest explained paths from ``a`` to ``b``, one row per hop with its quote."""
+        from .analysis import questions
+
+        return questions.path(self._g, a, b, limit=limit, **filters)
+
+    def ego(self, x: str, radius: int = 1, **filters: Any) -> pd.DataFrame:
+        """Everything within ``radius`` hops of ``x``."""
+        from .analysis import questions
+
+        return questions.ego(self._g, x, radius=radius, **filters)
+
+    def ego_graph(self, x: str, radius: int = 1, **filters: Any) -> nx.MultiDiGraph:
+        """The ego network of ``x`` as a networkx graph."""
+        from .analysis import questions
+
+        return questions.ego_graph(self._g, x, radius=radius, **filters)
+
+    def central(
+        self, metric: str = "betweenness", projection: str = "entity", top: int | None = 20,
+        **options: Any,
+    ) -> pd.DataFrame:  # fmt: skip
+        """The most central nodes of a projection by one metric."""
+        from .analysis import questions
+
+        return questions.central(self._g, metric, projection, top, **options)
+
+    def brokers(
+        self, projection: str = "entity", top: int | None = 20, **options: Any
+    ) -> pd.DataFrame:
+        """Who bridges otherwise separate groups (betweenness, Burt's constraint)."""
+        from .analysis import questions
+
+        return questions.brokers(self._g, projection, top, **options)
+
+    def communities(self, projection: str = "entity", **options: Any) -> pd.DataFrame:
+        """Louvain communities (seeded; modularity in ``attrs``)."""
+        from .analysis import questions
+
+        return questions.communities(self._g, projection, **options)
+
+    def metrics(self, projection: str = "entity", **options: Any) -> pd.DataFrame:
+        """Every node metric of a projection, one row per node."""
+        from .analysis import questions
+
+        return questions.node_metrics(self._g, projection, **options)
+
+    def composition(
+        self, roles: Iterable[str] = ("lead", "supporting", "member"), **filters: Any
+    ) -> pd.DataFrame:
+        """Each alliance's members by kind (企业, 高等院校, 科研机构 …) and role."""
+        from .analysis import questions
+
+        return questions.composition(self._g, tuple(roles), **filters)
+
+    def chain_gaps(self, **filters: Any) -> pd.DataFrame:
+        """Industry-chain segments no known organisation operates in."""
+        from .analysis import questions
+
+        return questions.chain_gaps(self._g, **filters)
+
+    def coverage(self) -> pd.DataFrame:
+        """Reported figures against what the graph knows."""
+        from .analysis import questions
+
+        return questions.coverage(self._g)
+
+    def projection(
+        self,
+        name: str = "entity",
+        *,
+        alliances: Iterable[str] = (),
+        types: Iterable[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        synthetic: bool = True,
+        **options: Any,
+    ) -> nx.Graph:
+        """The networkx graph of one projection (entity, two-mode, comembership, overlap,
+        chain), filtered by alliance (names resolve), class and date; ``options`` are the
+        projection's own (``min_shared=2`` for co-membership, ``roles=`` …)."""
+        from .analysis import Filters, projection, questions
+
+        f = Filters.make(
+            alliances=questions.resolve_alliances(self._g, list(alliances)),
+            types=types, since=since, until=until, synthetic=synthetic,
+        )  # fmt: skip
+        return projection(self._g, name, f, **options)
+
+    def edges(self, G: nx.Graph) -> pd.DataFrame:
+        """One row per edge of ``G``: both ends with their labels, then its attributes."""
+        from .analysis import edge_table
+
+        return edge_table(G)
+
+    def table(self, G: nx.Graph, metrics: Iterable[str], **options: Any) -> pd.DataFrame:
+        """Several metrics of ``G`` side by side (node, label, type, one column each)."""
+        from .analysis import metric_table
+
+        return metric_table(G, list(metrics), **options)
+
+    def export(
+        self, target: str | Path, projection: str = "entity", format: str | None = None,
+        **filters: Any,
+    ) -> Path:  # fmt: skip
+        """Write a projection for Gephi/Cytoscape (GEXF, GraphML, CSV); returns the file."""
+        from .analysis import write_graph
+
+        G = self.projection(projection, **filters)
+        return write_graph(G, Path(target), format)
+
+    def write_graph(self, G: nx.Graph, target: str | Path, format: str | None = None) -> Path:
+        """Write a projection (from :meth:`projection`) as GEXF, GraphML or a CSV edge list
+        (format from ``format`` or the file's suffix)."""
+        from .analysis import write_graph
+
+        return write_graph(G, Path(target), format)
+
+    def write_metrics(
+        self, table: pd.DataFrame, target: str | Path, projection: str = "entity"
+    ) -> Path:
+        """Write a :meth:`metrics` table as RDF (``.nq`` or ``.trig``) in its own named
+        graph ``agr:graph-analysis-<projection>``, apart from the curated facts."""
+        from .analysis import metrics_to_quads, write_quads
+
+        return write_quads(metrics_to_quads(table, projection), Path(target))
 
 
 def open(
@@ -85,20 +491,47 @@ def open(
     cache_dir: str | Path | None = None,
     endpoint: str | None = None,
     data_home: str | Path | None = None,
-    **remote_options,
+    timeout: float | None = None,
+    **remote_options: Any,
 ) -> AllianceGraph:
-    """Open the bundled graph (or the checkout at ``root``), building it first if needed.
+    """Open the bundled graph (or the project at ``root``), building it first if needed.
 
-    ``data_home`` is the folder whose imports (member lists, synthetic data) join the graph
-    (default ``$ALLIANCEGRAPH_DATA`` or ``~/.local/share/alliancegraph``).
-
-    With ``endpoint`` (a SPARQL 1.1 query URL) the graph answers from that remote engine
-    instead; ``remote_options`` (timeout, retries, backoff) go to RemoteStore.
+    Every default comes from :mod:`alliancegraph.config`, the same as the CLI's:
+    ``root`` ($ALLIANCEGRAPH_HOME), ``cache_dir`` ($ALLIANCEGRAPH_CACHE), ``data_home``
+    ($ALLIANCEGRAPH_DATA: the folder whose imports join the graph), ``endpoint``
+    ($ALLIANCEGRAPH_ENDPOINT: answer from that SPARQL 1.1 engine instead, with
+    ``remote_options`` such as retries and backoff) and ``timeout`` ($ALLIANCEGRAPH_TIMEOUT:
+    the deadline of every query that names none; unset: no deadline).
     """
-    if endpoint:
+    url = config.endpoint(endpoint)
+    seconds = timeout if timeout is not None else config.timeout()
+    if url:
         from .store import RemoteStore
 
-        return AllianceGraph(RemoteStore(endpoint, **remote_options))
-    inputs = Inputs.default(Path(root) if root else None, Path(data_home) if data_home else None)
-    build = ensure_built(inputs, Cache(Path(cache_dir) if cache_dir else None))
-    return AllianceGraph(EmbeddedStore.open(build.store_path), build)
+        remote = RemoteStore(url, timeout=seconds or config.DEFAULT_TIMEOUT, **remote_options)
+        return AllianceGraph(remote, timeout=seconds)
+    return AllianceGraph.embedded(root, cache_dir, data_home, seconds)
+
+
+def cjk_fonts() -> list[str]:
+    """The installed font families that draw Chinese (Noto CJK first), for matplotlib."""
+    from .views import cjk_families
+
+    return cjk_families()
+
+
+def synthesize(out: str | Path, scale: float = 1.0, seed: int = 0) -> dict[str, int]:
+    """Write synthetic member lists in the import format into the folder ``out``
+    (deterministic for a seed; ``scale`` multiplies the reported 24 alliances, 1,934
+    members, 430 platforms); returns what was written, by kind. Import them with
+    ``g.imports.synthetic(out)``."""
+    from .synthetic import generate, write
+
+    if scale <= 0:
+        raise UsageError(f"scale must be positive, got {scale!r}")
+    lists = generate(scale, seed)
+    write(lists, Path(out))
+    return dict(lists.counts())
+
+
+__all__ = ["AllianceGraph", "Analyze", "Imports", "cjk_fonts", "open", "synthesize"]

@@ -73,7 +73,9 @@ def materialise(store: ox.Store, max_rounds: int = 10) -> int:
     for round_ in range(max_rounds):
         new: set[ox.Quad] = set()
         for name in RULES:
-            for row in store.query(_rule(name, round_ > 0), use_default_graph_as_union=True):
+            solutions = store.query(_rule(name, round_ > 0), use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)  # each rule is a SELECT
+            for row in solutions:
                 new.add(ox.Quad(row["s"], row["p"], row["o"], graph))
         if not new:
             return added

@@ -13,11 +13,15 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
+from . import formats
 from .namespaces import PREFIXES, XSD
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Kind = Literal["select", "ask", "graph"]
@@ -61,7 +65,9 @@ class QueryResult:
     triples: list[ox.Triple] = field(default_factory=list)
 
     @classmethod
-    def from_oxigraph(cls, result: Any) -> QueryResult:
+    def from_oxigraph(
+        cls, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+    ) -> QueryResult:
         """Materialise a pyoxigraph result (QuerySolutions, QueryBoolean or QueryTriples)."""
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
@@ -86,9 +92,9 @@ class QueryResult:
     def values(self, var: str) -> list[str | None]:
         """The plain string values of one variable, in row order."""
         i = self.variables.index(var)
-        return [None if r[i] is None else r[i].value for r in self.rows]
+        return [plain(r[i]) for r in self.rows]
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> pd.DataFrame:
         """A DataFrame: one column per variable (Python values), plus ``_lang`` and
         ``_datatype`` columns for variables that bind literals."""
         import pandas as pd
@@ -98,12 +104,12 @@ class QueryResult:
         if self.kind == "graph":
             return pd.DataFrame(
                 [
-                    (t.subject.value, t.predicate.value, python_value(t.object))
+                    (plain(t.subject), t.predicate.value, python_value(t.object))
                     for t in self.triples
                 ],
                 columns=["subject", "predicate", "object"],
             )
-        columns: dict[str, list] = {}
+        columns: dict[str, list[object]] = {}
         for i, var in enumerate(self.variables):
             cells = [r[i] for r in self.rows]
             columns[var] = [python_value(c) for c in cells]
@@ -120,14 +126,13 @@ class QueryResult:
     # -- W3C serialisations ------------------------------------------------------------------
 
     def serialize(self, fmt: str = "json") -> str:
-        """``json``, ``xml``, ``csv``, ``tsv`` for rows and booleans; ``ttl``, ``nt``,
-        ``jsonld`` for graphs."""
+        """A result format of :mod:`.formats` (``json``, ``xml``, ``csv``, ``tsv``) for rows
+        and booleans; an RDF format (``ttl``, ``nt``, ``jsonld``, ``xml`` for RDF/XML ...)
+        for graphs."""
         if self.kind == "graph":
             return serialize_triples(self.triples, fmt)
         writer = {"json": self._json, "xml": self._xml, "csv": self._csv, "tsv": self._tsv}
-        if fmt not in writer:
-            raise ValueError(f"unknown result format {fmt!r}; expected json, xml, csv or tsv")
-        return writer[fmt]()
+        return writer[formats.get(fmt, "results").name]()
 
     def to_json_dict(self) -> dict:
         if self.kind == "ask":
@@ -154,7 +159,7 @@ class QueryResult:
                 [
                     ""
                     if t is None
-                    else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value)
+                    else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else plain(t))
                     for t in row
                 ]
             )
@@ -186,6 +191,14 @@ class QueryResult:
             out.append("</results>")
         out.append("</sparql>\n")
         return "".join(out)
+
+
+def plain(t: Term | None) -> str | None:
+    """A term's plain string: an IRI, a blank node id, a literal's lexical form, a quoted
+    triple in N-Triples."""
+    if t is None:
+        return None
+    return str(t) if isinstance(t, ox.Triple) else t.value
 
 
 def term_json(t: Term) -> dict:
@@ -225,7 +238,7 @@ def term_xml(t: Term) -> str:
     return f"<literal>{escape(str(t))}</literal>"
 
 
-def python_value(t: Term | None) -> Any:
+def python_value(t: Term | None) -> str | int | float | bool | None:
     """A Python value for a DataFrame cell: numbers and booleans as such, else the string."""
     if t is None:
         return None
@@ -245,18 +258,13 @@ def python_value(t: Term | None) -> Any:
     return t.value if not isinstance(t, ox.Triple) else str(t)
 
 
-RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-}
+#: Graph-format names ``serialize`` also takes for RDF formats of :mod:`.formats`.
+_GRAPH_ALIASES = {"turtle": "ttl", "xml": "rdfxml"}
 
 
 def serialize_triples(triples: Sequence[ox.Triple], fmt: str = "ttl") -> str:
-    """Triples as Turtle (with the predeclared prefixes), N-Triples, JSON-LD or RDF/XML."""
-    if fmt not in RDF_FORMATS:
-        raise ValueError(f"unknown graph format {fmt!r}; expected ttl, nt, jsonld or xml")
-    kwargs = {"prefixes": PREFIXES} if fmt in ("ttl", "turtle") else {}
-    return ox.serialize(triples, format=RDF_FORMATS[fmt], **kwargs).decode("utf-8")
+    """Triples in an RDF format of :mod:`.formats` (``ttl``, ``nt``, ``jsonld``, ``rdfxml``
+    ...; ``xml`` and ``turtle`` are accepted for RDF/XML and Turtle). Turtle and TriG carry
+    the predeclared prefixes."""
+    spec = formats.get(_GRAPH_ALIASES.get(fmt, fmt), "rdf")
+    return spec.serialize(triples, PREFIXES).decode("utf-8")

@@ -18,12 +18,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
-from .errors import AmbiguousEntity, UnknownEntity
-from .namespaces import AGR, PREFIXES, expand, shorten
+from . import internal
+from .catalogue import most_specific_types
+from .errors import AmbiguousEntity, UnknownEntity, UsageError
+from .namespaces import AG, AGR, PREFIXES, expand, shorten
+from .results import QueryResult, Term, plain
 
 __all__ = ["Description", "Fact", "Match", "describe", "find", "resolve"]
 
@@ -35,23 +38,6 @@ _NOT_ENTITIES = ("statement/", "graph-", "query/")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-
-LABELS = f"""
-SELECT ?s ?p ?l WHERE {{
-  {{ ?s rdfs:label ?l BIND("label" AS ?p) }} UNION {{ ?s skos:altLabel ?l BIND("alias" AS ?p) }}
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{AGR}")
-         && !STRSTARTS(STR(?s), "{AGR}statement/") && !STRSTARTS(STR(?s), "{AGR}graph-")
-         && !STRSTARTS(STR(?s), "{AGR}query/"))
-}}"""
-
-# The most specific asserted-or-inferred type of each labelled entity.
-TYPES = f"""
-SELECT DISTINCT ?s ?t WHERE {{
-  ?s rdfs:label ?any ; a ?t .
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{AGR}"))
-  FILTER NOT EXISTS {{ ?s a ?sub . ?sub rdfs:subClassOf+ ?t . FILTER(?sub != ?t) }}
-}}"""
-
 
 @dataclass(frozen=True)
 class Match:
@@ -72,6 +58,17 @@ class Match:
     def rank(self) -> int:
         return RANK[self.kind]
 
+    def to_dict(self) -> dict[str, str | None]:
+        """The match as JSON-ready fields (the CLI's ``--format json`` and the web's)."""
+        return {
+            "iri": self.iri,
+            "label": self.label,
+            "label_en": self.label_en,
+            "type": self.type,
+            "matched": self.matched,
+            "kind": self.kind,
+        }
+
 
 @dataclass
 class _Entity:
@@ -83,11 +80,13 @@ class _Entity:
     aliases: list[str] = field(default_factory=list)
 
 
-def _store(source: Any):
-    """Accept an AllianceGraph or a store (anything with ``describe_location``)."""
-    if hasattr(source, "describe_location"):
-        return source
-    return source.store
+class _Source(Protocol):
+    """What search reads through: anything that answers SPARQL with bound values (a
+    store, or an ``AllianceGraph``)."""
+
+    def query(
+        self, sparql: str, timeout: float | None = None, bindings: dict | None = None
+    ) -> QueryResult: ...
 
 
 def _fold(text: str) -> str:
@@ -121,7 +120,7 @@ def pinyin_keys(text: str, cap: int = 16) -> tuple[tuple[str, ...], tuple[str, .
 
 def _label_table(store) -> dict[str, _Entity]:
     entities: dict[str, _Entity] = {}
-    for s, p, lit in store.query(LABELS).rows:
+    for s, p, lit in store.query(internal.text("search-labels")).rows:
         e = entities.setdefault(s.value, _Entity(s.value))
         lang = (getattr(lit, "language", None) or "").lower()
         if p.value == "label":
@@ -137,15 +136,9 @@ def _label_table(store) -> dict[str, _Entity]:
     return entities
 
 
-def _types(store) -> dict[str, str]:
-    types: dict[str, str] = {}
-    for s, t in store.query(TYPES).rows:
-        short = shorten(t.value)
-        # Prefer our own classes over the aligned standard ones when both are most specific.
-        mine = short.startswith("ag:") and not types.get(s.value, "").startswith("ag:")
-        if s.value not in types or mine:
-            types[s.value] = short
-    return types
+def _types(store: _Source) -> dict[str, str]:
+    """Each entity's most specific class, prefixed (the catalogue's one rule)."""
+    return {iri: shorten(cls) for iri, cls in most_specific_types(store).items()}
 
 
 def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin: bool):
@@ -183,7 +176,7 @@ def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin:
     return best
 
 
-def find(source: Any, text: str, limit: int = 20) -> list[Match]:
+def find(source: _Source, text: str, limit: int = 20, type: str | None = None) -> list[Match]:
     """Entities whose zh/en labels, aliases or their pinyin match ``text``, best first.
 
     Parameters
@@ -194,6 +187,8 @@ def find(source: Any, text: str, limit: int = 20) -> list[Match]:
         A name, part of one, an alias or pinyin (``chongcaiyuan``, initials ``cqyddx``).
     limit : int
         At most this many matches.
+    type : str, optional
+        Only entities of this class (``ag:Alliance``, ``Alliance`` or an IRI).
 
     Returns
     -------
@@ -210,8 +205,9 @@ def find(source: Any, text: str, limit: int = 20) -> list[Match]:
         return []
     squeezed = _NOT_ALNUM.sub("", query)
     latin = not _CJK.search(query) and bool(squeezed)
-    store = _store(source)
+    store = source
     entities = _label_table(store)
+    wanted = class_iri(type) if type else None
     graded: list[tuple[tuple[int, int, str], _Entity]] = []
     for e in entities.values():
         a = _grade(query, squeezed, e.labels, "exact", latin)
@@ -222,6 +218,8 @@ def find(source: Any, text: str, limit: int = 20) -> list[Match]:
     if not graded:
         return []
     graded.sort(key=lambda x: (x[0], x[1].zh or x[1].en or x[1].iri))
+    if wanted is not None:
+        graded = [x for x in graded if is_instance(store, x[1].iri, wanted)][:limit]
     graded = graded[:limit]
     types = _types(store)
     kinds = {v: k for k, v in RANK.items()}
@@ -239,7 +237,7 @@ def find(source: Any, text: str, limit: int = 20) -> list[Match]:
 
 
 def _exists(store, iri: str) -> bool:
-    ask = "ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }"
+    ask = internal.text("search-exists")
     return bool(store.query(ask, bindings={"e": ox.NamedNode(iri)}).boolean)
 
 
@@ -258,25 +256,52 @@ def as_iri(text: str) -> str | None:
     return None
 
 
-def resolve(source: Any, text: str) -> str:
+def class_iri(text: str) -> str:
+    """The class a user names: an IRI, a prefixed name (``ag:University``) or a bare local
+    name of the ontology (``University``)."""
+    iri = as_iri(text)
+    if iri is not None:
+        return iri
+    name = text.strip()
+    if re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
+        return AG + name
+    raise UsageError(f"{text!r} is not a class name; expected e.g. ag:Alliance or Alliance")
+
+
+def is_instance(source: _Source, iri: str, cls: str) -> bool:
+    """Whether ``iri`` is an instance of ``cls`` (subclass typing is materialised)."""
+    ask = internal.text("search-instance-of")
+    bindings = {"e": ox.NamedNode(iri), "class": ox.NamedNode(cls)}
+    return bool(source.query(ask, bindings=bindings).boolean)
+
+
+def resolve(source: _Source, text: str, type: str | None = None) -> str:
     """One entity's IRI for an IRI, a prefixed name, a slug (``cqupt``) or a name.
 
     A name resolves when exactly one entity holds the best match (an exact label or alias
     wins over a prefix or substring). Several equally good candidates raise
     :class:`~alliancegraph.errors.AmbiguousEntity` (listed in ``.candidates``); none raises
-    :class:`~alliancegraph.errors.UnknownEntity`.
+    :class:`~alliancegraph.errors.UnknownEntity`. With ``type`` (``ag:Alliance``,
+    ``Alliance`` or an IRI) only entities of that class are candidates, so a name shared by
+    an alliance and an industry field resolves to the alliance; an IRI or slug naming
+    something of another class is a :class:`~alliancegraph.errors.UsageError`.
     """
-    store = _store(source)
-    iri = as_iri(text)
-    if iri is not None:
-        if _exists(store, iri):
-            return iri
-        raise UnknownEntity(text)
+    store = source
+    wanted = class_iri(type) if type else None
     stripped = text.strip()
-    if _SLUG.match(stripped) and _exists(store, AGR + stripped):
-        return AGR + stripped
-    matches = find(store, stripped, limit=1000)
+    iri = as_iri(text)
+    if iri is None and _SLUG.match(stripped) and _exists(store, AGR + stripped):
+        iri = AGR + stripped
+    if iri is not None:
+        if not _exists(store, iri):
+            raise UnknownEntity(text)
+        if wanted is not None and not is_instance(store, iri, wanted):
+            raise UsageError(f"{text!r} is not a {shorten(wanted)}")
+        return iri
+    matches = find(store, stripped, limit=1000, type=wanted)
     if not matches:
+        if wanted is not None and find(store, stripped, limit=1):
+            raise UsageError(f"{text!r} names no {shorten(wanted)}")
         raise UnknownEntity(text)
     best = [m for m in matches if m.rank == matches[0].rank]
     if len(best) == 1:
@@ -302,6 +327,20 @@ class Fact:
     #: entailed by the ontology's axioms (the inferred graph), not stated by a source
     inferred: bool = False
 
+    def to_dict(self) -> dict[str, object]:
+        """The fact as JSON-ready fields."""
+        return {
+            "direction": self.direction,
+            "predicate": self.predicate,
+            "predicate_label": self.predicate_label,
+            "other": self.other.value,
+            "other_label": self.other_label,
+            "evidence": self.evidence,
+            "source": self.source,
+            "source_label": self.source_label,
+            "inferred": self.inferred,
+        }
+
 
 @dataclass
 class Description:
@@ -313,6 +352,17 @@ class Description:
     types: list[str]
     aliases: list[str]
     facts: list[Fact]
+
+    def to_dict(self) -> dict[str, object]:
+        """The description as JSON-ready fields (the CLI's ``--format json``)."""
+        return {
+            "iri": self.iri,
+            "label": self.label,
+            "label_en": self.label_en,
+            "types": self.types,
+            "aliases": self.aliases,
+            "facts": [f.to_dict() for f in self.facts],
+        }
 
     def to_dataframe(self):
         """One row per fact: direction, predicate (label and IRI), the other end (label and
@@ -346,69 +396,65 @@ class Description:
         )
 
 
-DESCRIBE = """
-SELECT ?dir ?p ?plabel ?o ?olabel ?evidence ?src ?srclabel ?inferred WHERE {
-  { ?e ?p ?o BIND("out" AS ?dir)
-    BIND(EXISTS { GRAPH agr:graph-inferred { ?e ?p ?o } } AS ?inferred) }
-  UNION { ?o ?p ?e BIND("in" AS ?dir) FILTER(?p != rdf:subject && ?p != rdf:object)
-    BIND(EXISTS { GRAPH agr:graph-inferred { ?o ?p ?e } } AS ?inferred) }
-  FILTER(?p != rdf:type && ?p != rdfs:label && ?p != skos:altLabel)
-  OPTIONAL { ?p rdfs:label ?plabel FILTER(langMatches(lang(?plabel), "zh")) }
-  OPTIONAL { ?o rdfs:label ?olabel FILTER(langMatches(lang(?olabel), "zh")) }
-  OPTIONAL {
-    ?r a rdf:Statement ; rdf:predicate ?p ; prov:wasDerivedFrom ?src .
-    { BIND("out" AS ?dir) ?r rdf:subject ?e ; rdf:object ?o }
-    UNION { BIND("in" AS ?dir) ?r rdf:subject ?o ; rdf:object ?e }
-    OPTIONAL { ?r ag:evidenceText ?evidence }
-    OPTIONAL { ?src rdfs:label ?srclabel FILTER(langMatches(lang(?srclabel), "zh")) }
-  }
-}"""
-
-ABOUT = """
-SELECT ?kind ?v WHERE {
-  { ?e a ?v BIND("type" AS ?kind) } UNION { ?e rdfs:label ?v BIND("label" AS ?kind) }
-  UNION { ?e skos:altLabel ?v BIND("alias" AS ?kind) }
-}"""
+def _bound(t: Term | None) -> str:
+    """The value of a term the query always binds."""
+    if t is None:
+        raise ValueError("a query left a variable unbound that it always binds")
+    return str(t) if isinstance(t, ox.Triple) else t.value
 
 
-def describe(source: Any, entity: str) -> Description:
+def _bound_literal(t: Term | None) -> ox.Literal:
+    """A term the query always binds to a literal."""
+    if not isinstance(t, ox.Literal):
+        raise ValueError(f"expected a literal, got {t!r}")
+    return t
+
+
+def _bound_node(t: Term | None) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A term the query always binds to a node or literal (never a quoted triple)."""
+    if not isinstance(t, ox.NamedNode | ox.BlankNode | ox.Literal):
+        raise ValueError(f"expected an RDF node, got {t!r}")
+    return t
+
+
+def describe(source: _Source, entity: str) -> Description:
     """Every fact in and out of ``entity`` (IRI, slug or a name that resolves to one),
     with labels, and the evidence quote and source of each fact that has them."""
-    store = _store(source)
+    store = source
     iri = resolve(store, entity)
     e = ox.NamedNode(iri)
     zh = en = other = None
     types: list[str] = []
     aliases: list[str] = []
-    for kind, v in store.query(ABOUT, bindings={"e": e}).rows:
-        if kind.value == "type":
-            types.append(shorten(v.value))
-        elif kind.value == "alias":
-            aliases.append(v.value)
+    for kind, v in store.query(internal.text("search-describe-about"), bindings={"e": e}).rows:
+        if _bound(kind) == "type":
+            types.append(shorten(_bound(v)))
+        elif _bound(kind) == "alias":
+            aliases.append(_bound(v))
         else:
-            lang = (v.language or "").lower()
+            lang = (_bound_literal(v).language or "").lower()
             if lang.startswith("zh"):
-                zh = zh or v.value
+                zh = zh or _bound(v)
             elif lang.startswith("en"):
-                en = en or v.value
+                en = en or _bound(v)
             else:
-                other = other or v.value
+                other = other or _bound(v)
     seen: dict[tuple, Fact] = {}
-    for row in store.query(DESCRIBE, bindings={"e": e}).rows:
+    for row in store.query(internal.text("search-describe-facts"), bindings={"e": e}).rows:
         d, p, plabel, o, olabel, evidence, src, srclabel, inferred = row
-        key = (d.value, p.value, str(o), evidence.value if evidence else None, str(src))
+        key = (_bound(d), _bound(p), str(o), plain(evidence), str(src))
         if key in seen:
             continue
         seen[key] = Fact(
-            direction=d.value,  # type: ignore[arg-type]
-            predicate=shorten(p.value),
-            predicate_label=plabel.value if plabel else None,
-            other=o,
-            other_label=olabel.value if olabel else None,
-            evidence=evidence.value if evidence else None,
-            source=src.value if src else None,
-            source_label=srclabel.value if srclabel else None,
-            inferred=bool(inferred is not None and inferred.value == "true"),
+            direction=_bound(d),  # type: ignore[arg-type]
+            predicate=shorten(_bound(p)),
+            predicate_label=plain(plabel),
+            other=_bound_node(o),
+            other_label=plain(olabel),
+            evidence=plain(evidence),
+            source=plain(src),
+            source_label=plain(srclabel),
+            inferred=bool(inferred is not None and plain(inferred) == "true"),
         )
     # A fact backed by a record does not also need its bare, unsourced row.
     sourced = {(f.direction, f.predicate, str(f.other)) for f in seen.values() if f.source}

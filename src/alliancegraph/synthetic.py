@@ -20,13 +20,35 @@ from __future__ import annotations
 import csv
 import json
 import random
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .members import _CODE_CHARS, credit_code_check_char, name_key
+import pyoxigraph as ox
 
-__all__ = ["REPORTED", "SyntheticLists", "generate", "import_synthetic", "write"]
+from .errors import DataError, Problem, UsageError
+from .imports import Report, run_import
+from .members import (
+    CODE_CHARS,
+    CompiledImport,
+    Index,
+    MemberCompiler,
+    Progress,
+    Table,
+    credit_code_check_char,
+    evidence_of,
+    name_key,
+    read_table,
+)
+from .namespaces import AG, AGR, GRAPH_SYNTHETIC, RDF, RDFS
+
+__all__ = [
+    "REPORTED",
+    "SyntheticFolder",
+    "SyntheticLists",
+    "generate",
+    "import_synthetic",
+    "write",
+]
 
 #: The scale the article reports (the curated ag:ReportedStatistic figures).
 REPORTED = {"alliances": 24, "members": 1934, "platforms": 430}
@@ -105,7 +127,7 @@ class SyntheticLists:
 
 
 def _code(rng: random.Random) -> str:
-    first = "X" + rng.choice("123459") + "".join(rng.choice(_CODE_CHARS) for _ in range(15))
+    first = "X" + rng.choice("123459") + "".join(rng.choice(CODE_CHARS) for _ in range(15))
     return first + credit_code_check_char(first)
 
 
@@ -144,7 +166,8 @@ def generate(scale: float = 1.0, seed: int = 0) -> SyntheticLists:
     weights = [rng.lognormvariate(0, 0.35) / (i + 1) ** 0.9 for i in range(n_alliances)]
     memberships = round(n_orgs * 1.18)
     total = sum(weights)
-    sizes = [max(12, round(memberships * w / total)) for w in weights]
+    # an alliance never has more seats than there are organisations (at tiny scales)
+    sizes = [min(n_orgs, max(12, round(memberships * w / total))) for w in weights]
     for i in range(n_alliances):
         fzh, fen = fields[i % len(fields)]
         base = fzh.removeprefix(PREFIX)
@@ -164,7 +187,7 @@ def generate(scale: float = 1.0, seed: int = 0) -> SyntheticLists:
     kinds = [k for k, _ in MIX]
     probs = [p for _, p in MIX]
     seen: set[str] = set()
-    orgs = []
+    orgs: list[dict[str, str]] = []
     while len(orgs) < n_orgs:
         kind = rng.choices(kinds, probs)[0]
         trade = rng.choice(SYLLABLES) + rng.choice(SYLLABLES)
@@ -199,7 +222,7 @@ def generate(scale: float = 1.0, seed: int = 0) -> SyntheticLists:
 
     # every organisation in one alliance (in proportion to size), then extra seats filled
     # by organisations already placed; universities and institutes are picked six times as often
-    slots = [[] for _ in range(n_alliances)]
+    slots: list[list[int]] = [[] for _ in range(n_alliances)]
     order = list(range(n_orgs))
     rng.shuffle(order)
     cumulative = [sum(sizes[: i + 1]) for i in range(n_alliances)]
@@ -307,45 +330,62 @@ def write(lists: SyntheticLists, out: Path) -> list[Path]:
     return paths
 
 
-def import_synthetic(
-    folder: Path,
-    root: Path | None = None,
-    cache_dir: Path | None = None,
-    home: Path | None = None,
-    progress=None,
-):
-    """Import a folder written by :func:`write` as one import of flagged synthetic data."""
-    import pyoxigraph as ox
+@dataclass
+class SyntheticFolder:
+    """A folder written by :func:`write`, as a source for the import pipeline
+    (:func:`alliancegraph.imports.run_import`): one import into ``GRAPH_SYNTHETIC``, every
+    node it makes flagged ``ag:synthetic true`` and resolved only against other synthetic
+    nodes."""
 
-    from . import imports
-    from .errors import DataError, Problem, UsageError
-    from .members import Index, MemberCompiler, evidence_of, read_table
-    from .namespaces import AG, AGR, GRAPH_SYNTHETIC, RDF, RDFS
+    path: Path
+    kind: str = field(default="synthetic", init=False)
+    synthetic: bool = field(default=True, init=False)
+    alliance: str | None = field(default=None, init=False)
 
-    t0 = time.perf_counter()
-    folder = Path(folder)
-    files = [folder / n for n in ("alliances.csv", "members.csv", "platforms.csv")]
-    missing = [p.name for p in files if not p.exists()]
-    if missing:
-        raise UsageError(f"{folder} is not a synth folder: missing {', '.join(missing)}")
-    raw = b"".join(p.read_bytes() + b"\0" for p in files)
-    import_id = "s-" + imports._sha(b"synthetic\0" + raw)[:12]
-    store = imports.ImportStore(home)
-    if store.get(import_id):
-        return imports.Report(import_id, changed=False)
-    b = imports.current_graph(root, cache_dir, store)
-    ox_store = imports._open_store(b)
-    index = Index.from_store(ox_store, synthetic=True)
-    compiler = MemberCompiler(
-        index, import_id, GRAPH_SYNTHETIC, f"{AGR}syn-source-{import_id}", synthetic=True,
-        progress=progress,
-    )  # fmt: skip
-    compiler.describe_source(f"{PREFIX}成员名单（{folder.name}）", folder.name, {})
-    problems = []
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
 
-    # alliances, their fields and the fields' chain segments
-    table = read_table(files[0])
+    @property
+    def title(self) -> str:
+        return f"synthetic lists ({self.path.name})"
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.path / n for n in ("alliances.csv", "members.csv", "platforms.csv")]
+
+    def read(self) -> bytes:
+        missing = [p.name for p in self.files if not p.exists()]
+        if missing:
+            raise UsageError(f"{self.path} is not a synth folder: missing {', '.join(missing)}")
+        return b"".join(p.read_bytes() + b"\0" for p in self.files)
+
+    def identity(self, raw: bytes) -> bytes:
+        return b"synthetic\0" + raw
+
+    def check(self, context: ox.Store) -> None:
+        """Nothing to check: a synthetic folder names its own alliances."""
+
+    def compile(
+        self, context: ox.Store, import_id: str, progress: Progress | None
+    ) -> CompiledImport:
+        index = Index.from_store(context, synthetic=True)
+        compiler = MemberCompiler(
+            index, import_id, GRAPH_SYNTHETIC, f"{AGR}syn-source-{import_id}", synthetic=True,
+            progress=progress,
+        )  # fmt: skip
+        compiler.describe_source(f"{PREFIX}成员名单（{self.path.name}）", self.path.name, {})
+        alliances, members, platforms = (read_table(p) for p in self.files)
+        compiler.alliances = _compile_alliances(compiler, alliances)
+        compiler.compile_table(members)
+        out = compiler.finish()
+        _compile_platforms(compiler, platforms)
+        return out
+
+
+def _compile_alliances(compiler: MemberCompiler, table: Table) -> dict[str, str]:
+    """Alliances, their fields and the fields' chain segments; name key -> alliance IRI."""
     head = {h: i for i, h in enumerate(table.header)}
+    problems = []
     alliance_names: dict[str, str] = {}
     for line, cells in table.rows:
         where = f"{table.name}:{line}"
@@ -375,12 +415,12 @@ def import_synthetic(
             previous = s
     if problems:
         raise DataError(problems)
-    compiler.alliances = {name_key(k): v for k, v in alliance_names.items()}
-    compiler.compile_table(read_table(files[1]))
-    out = compiler.finish()
+    return {name_key(k): v for k, v in alliance_names.items()}
 
-    # platforms, held by the organisations just resolved
-    table = read_table(files[2])
+
+def _compile_platforms(compiler: MemberCompiler, table: Table) -> None:
+    """Platforms, held by the organisations the member rows resolved."""
+    problems = []
     for line, cells in table.rows:
         where = f"{table.name}:{line}"
         name, owner = ([*cells, "", ""])[:2]
@@ -395,25 +435,19 @@ def import_synthetic(
                       evidence_of(cells))  # fmt: skip
     if problems:
         raise DataError(problems)
-    t1 = time.perf_counter()
-    shapes = imports._inputs(root, store).ontology_dir / "shapes.ttl"
-    imports.validate_subgraph(out.quads, ox_store, shapes, out.origins, out.fact_origins, progress)
-    t2 = time.perf_counter()
-    record = {
-        "id": import_id,
-        "kind": "synthetic",
-        "file": str(folder.resolve()),
-        "file_sha256": imports._sha(raw),
-        "alliance": None,
-        "source": f"synthetic lists ({folder.name})",
-        "rows": out.rows,
-        "quads": len(out.quads),
-        "new": out.new,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "layer": f"{import_id}.nq",
-        "synthetic": True,
-    }
-    del ox_store
-    key = imports.commit(store, record, imports.sorted_nquads(out.quads), root, cache_dir)
-    t3 = time.perf_counter()
-    return imports.done_report(import_id, out, (t0, t1, t2, t3), key)
+
+
+def import_synthetic(
+    folder: str | Path,
+    *,
+    root: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    home: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Import a folder written by :func:`write` as one import of flagged synthetic data,
+    through the one import pipeline (:func:`alliancegraph.imports.run_import`)."""
+    return run_import(
+        SyntheticFolder(Path(folder)), root=root, cache_dir=cache_dir, home=home,
+        progress=progress,
+    )  # fmt: skip

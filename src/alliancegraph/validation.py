@@ -256,11 +256,13 @@ def compile_shapes(triples: Iterable[ox.Triple]) -> ShapesProgram:
         t.subject
         for t in g.triples
         if t.predicate.value == RDF + "type"
+        and not isinstance(t.object, ox.Triple)
         and t.object.value in (RDFS + "Class", "http://www.w3.org/2002/07/owl#Class")
     } & {
         t.subject
         for t in g.triples
         if t.predicate.value == RDF + "type"
+        and not isinstance(t.object, ox.Triple)
         and t.object.value in (SH + "NodeShape", SH + "PropertyShape")
     }
     shapes, fallback = [], []
@@ -323,7 +325,8 @@ def _compile_shape(g: _Shapes, node) -> _Shape | None:
 
 
 def _focus(g: _Shapes, node) -> tuple[str, str]:
-    parts, prologue = [], {}
+    parts: list[str] = []
+    prologue: dict[str, str] = {}
     for c in g.values(node, SH + "targetClass"):
         parts.append(f"?this a {_term(c)} .")
     for n in g.values(node, SH + "targetNode"):

@@ -3,15 +3,14 @@ metrics as RDF in a named graph of their own.
 
 GEXF and GraphML keep the zh labels and every node and edge attribute of the contract
 (networkx's own readers get them back: tests check the round trip). Files are written
-whole or not at all (a temporary file renamed into place). Nothing here reads the store.
+whole or not at all (:func:`alliancegraph.fileio.atomic_write`). Nothing here reads the store.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import networkx as nx
@@ -19,6 +18,7 @@ import pandas as pd
 import pyoxigraph as ox
 
 from ..errors import UsageError
+from ..fileio import atomic_write
 from ..namespaces import AGR, XSD
 
 __all__ = [
@@ -33,19 +33,6 @@ __all__ = [
 GRAPH_FORMATS = ("gexf", "graphml", "csv")
 #: Namespace of the analysis results written back as RDF (not part of the ontology).
 ANALYSIS = "https://w3id.org/alliancegraph/analysis#"
-
-
-def _atomic(path: Path, write) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _clean(G: nx.Graph) -> nx.Graph:
@@ -86,17 +73,15 @@ def write_graph(G: nx.Graph, path: str | Path, fmt: str | None = None) -> Path:
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt not in GRAPH_FORMATS:
         raise UsageError(f"unknown graph format {fmt!r}; expected {', '.join(GRAPH_FORMATS)}")
+    buf = io.BytesIO()
     if fmt == "gexf":
-        _atomic(path, lambda tmp: nx.write_gexf(_clean(G), tmp, encoding="utf-8"))
+        nx.write_gexf(_clean(G), buf, encoding="utf-8")
     elif fmt == "graphml":
-        _atomic(path, lambda tmp: nx.write_graphml(_clean(G), tmp, encoding="utf-8"))
+        nx.write_graphml(_clean(G), buf, encoding="utf-8")
     else:
-        table = edge_table(G)
-        _atomic(
-            path,
-            lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL),
-        )
-    return path
+        text = edge_table(G).to_csv(index=False, quoting=csv.QUOTE_MINIMAL)
+        buf.write(text.encode("utf-8"))
+    return atomic_write(path, buf.getvalue())
 
 
 def metrics_to_quads(table: pd.DataFrame, name: str = "metrics") -> list[ox.Quad]:
@@ -147,5 +132,5 @@ def write_quads(quads: list[ox.Quad], path: str | Path) -> Path:
     fmt = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}.get(path.suffix.lower())
     if fmt is None:
         raise UsageError(f"write RDF metrics to a .nq or .trig file, not {path.name}")
-    _atomic(path, lambda tmp: ox.serialize(quads, output=tmp, format=fmt))
-    return path
+    data = ox.serialize(quads, format=fmt)
+    return atomic_write(path, data if data is not None else b"")

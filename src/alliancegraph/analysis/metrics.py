@@ -41,6 +41,7 @@ __all__ = [
     "engine_for",
     "louvain",
     "measure",
+    "metric_key",
     "metric_table",
     "pagerank",
     "simple_graph",
@@ -342,11 +343,11 @@ def closeness(
         reached = finite.sum(axis=0)
         for i, v in enumerate(ig.nodes):
             totals[v], counts[v] = float(sums[i]), int(reached[i])
-    vals = {}
+    by_node: dict[Any, float] = {}
     for v in nodes:
         r = comp_of[v][1]
-        vals[v] = 0.0 if counts[v] == 0 else (r - 1) / (n - 1) / (totals[v] / counts[v])
-    return _series(vals, nodes, "closeness", eng, f"sampled k={k} seed={seed}")
+        by_node[v] = 0.0 if counts[v] == 0 else (r - 1) / (n - 1) / (totals[v] / counts[v])
+    return _series(by_node, nodes, "closeness", eng, f"sampled k={k} seed={seed}")
 
 
 def core_number(
@@ -420,6 +421,19 @@ METRICS = {
     "effective-size": effective_size,
     "constraint": constraint,
 }
+
+
+def metric_key(name: str) -> str | None:
+    """The metric ``name`` stands for, as :data:`METRICS` spells it: column and attribute
+    names (``weighted_degree``, ``effective_size``, ``core_number``) map to ``weighted-degree``,
+    ``effective-size``, ``kcore``. None if it names no metric.
+
+    >>> metric_key("effective_size"), metric_key("core_number"), metric_key("alliances")
+    ('effective-size', 'kcore', None)
+    """
+    key = name.replace("_", "-")
+    key = "kcore" if key == "core-number" else key
+    return key if key in METRICS else None
 
 
 def measure(G: nx.Graph, metric: str, **kw: Any) -> pd.Series:

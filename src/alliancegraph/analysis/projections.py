@@ -21,8 +21,10 @@ from typing import Any
 
 import networkx as nx
 
+from .. import internal
+from ..catalogue import Source, most_specific_types, names
 from ..errors import UsageError
-from ..namespaces import AG, AGR, GRAPH_INFERRED, ORG, RDF, expand, shorten
+from ..namespaces import AG, ORG, RDF, expand, shorten
 from .metrics import paused_gc
 
 __all__ = [
@@ -59,49 +61,13 @@ NOT_NODES = frozenset(
     }
 )
 
-_STATEMENT_PREFIX = AGR + "statement/"
-
 # -- the catalogue: labels, types and evidence, read once per graph ------------------------
+# Every question is an internal query file (queries/internal/analysis-*.rq); names and the
+# most specific class come from alliancegraph.catalogue, shared with search and the web.
 
-_LABELS = "SELECT ?s ?l WHERE { ?s rdfs:label ?l . FILTER(isIRI(?s)) }"
-_ALIASES = "SELECT ?s ?a WHERE { ?s skos:altLabel ?a . FILTER(isIRI(?s)) }"
-_TYPES = f"""
-SELECT ?s ?t WHERE {{
-  ?s a ?t .
-  FILTER(isIRI(?s) && isIRI(?t) && ?t != rdf:Statement && STRSTARTS(STR(?s), "{AGR}")
-         && !STRSTARTS(STR(?s), "{_STATEMENT_PREFIX}"))
-}}"""
-_SUBCLASS = "SELECT ?c ?d WHERE { ?c rdfs:subClassOf+ ?d . FILTER(isIRI(?c) && isIRI(?d)) }"
-_SUBPROPERTY = "SELECT ?p ?q WHERE { ?p rdfs:subPropertyOf+ ?q . FILTER(isIRI(?p) && isIRI(?q)) }"
-_INVERSE = "SELECT ?p ?q WHERE { { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p } }"
-_SYMMETRIC = "SELECT ?p WHERE { ?p a owl:SymmetricProperty }"
-_SYNTHETIC = "SELECT ?s WHERE { ?s ag:synthetic ?v . FILTER(?v = true) }"
-_DATES = f"""
-SELECT ?s ?d WHERE {{
-  {{ ?s schema:foundingDate ?d }} UNION {{ ?s dcterms:issued ?d }}
-  FILTER(STRSTARTS(STR(?s), "{AGR}"))
-}}"""
-_EVIDENCE = """
-SELECT ?s ?p ?o ?ev ?src WHERE {
-  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
-  OPTIONAL { ?st ag:evidenceText ?ev }
-  OPTIONAL { ?st prov:wasDerivedFrom ?src }
-  FILTER(isIRI(?o))
-}"""
-# Membership records (org:Membership, as imports write them) add a position (理事长单位 …)
-# and a start date (org:memberDuring/time:hasBeginning) where the member list gave them;
-# plain org:hasMember facts have neither.
-_MEMBERSHIPS = """
-SELECT ?a ?o ?role ?start WHERE {
-  ?m org:organization ?a ; org:member ?o .
-  OPTIONAL { ?m org:role/rdfs:label ?role . FILTER(langMatches(lang(?role), "zh")) }
-  OPTIONAL {
-    ?m org:memberDuring/<http://www.w3.org/2006/time#hasBeginning> ?b .
-    { ?b <http://www.w3.org/2006/time#inXSDDate> ?start }
-    UNION { ?b <http://www.w3.org/2006/time#inXSDgYearMonth> ?start }
-    UNION { ?b <http://www.w3.org/2006/time#inXSDgYear> ?start }
-  }
-}"""
+
+def _rows(g: Source, name: str) -> list[tuple[Any, ...]]:
+    return g.query(internal.text(name)).rows
 
 
 @dataclass
@@ -132,44 +98,40 @@ class Catalogue:
     memo: dict = field(default_factory=dict)
 
     @classmethod
-    def read(cls, g: Any) -> Catalogue:
+    def read(cls, g: Source) -> Catalogue:
         c = cls()
-        labels: dict[str, list[str]] = defaultdict(lambda: ["", "", ""])
-        for s, lit in g.query(_LABELS).rows:
-            lang = (getattr(lit, "language", None) or "").lower()
-            slot = labels[s.value]
-            i = 0 if lang.startswith("zh") else 1 if lang.startswith("en") else 2
-            if not slot[i] or lit.value < slot[i]:  # deterministic when a node has several
-                slot[i] = lit.value
-        c.labels = {k: (v[0], v[1], v[2]) for k, v in labels.items()}
-        for s, lit in g.query(_ALIASES).rows:
-            c.aliases.setdefault(s.value, []).append(lit.value)
-        for s, t in g.query(_TYPES).rows:
+        for iri, found in names(g).items():
+            if found.all_labels:
+                c.labels[iri] = (found.labels.zh, found.labels.en, found.labels.other)
+            if found.aliases:
+                c.aliases[iri] = found.aliases
+        c._specific = most_specific_types(g)
+        for s, t in _rows(g, "analysis-classes"):
             c.classes.setdefault(s.value, set()).add(t.value)
-        for sub, sup in g.query(_SUBCLASS).rows:
+        for sub, sup in _rows(g, "analysis-subclasses"):
             c.supers.setdefault(sub.value, set()).add(sup.value)
-        for p, q in g.query(_SUBPROPERTY).rows:
+        for p, q in _rows(g, "analysis-subproperties"):
             c.subproperties.setdefault(q.value, set()).add(p.value)
-        for p, q in g.query(_INVERSE).rows:
+        for p, q in _rows(g, "analysis-inverses"):
             c.inverses.setdefault(p.value, set()).add(q.value)
-        c.symmetric = {row[0].value for row in g.query(_SYMMETRIC).rows}
-        c.synthetic = {row[0].value for row in g.query(_SYNTHETIC).rows}
-        for s, d in g.query(_DATES).rows:
+        c.symmetric = {row[0].value for row in _rows(g, "analysis-symmetric")}
+        c.synthetic = {row[0].value for row in _rows(g, "analysis-synthetic")}
+        for s, d in _rows(g, "analysis-dates"):
             if s.value not in c.dates or d.value < c.dates[s.value]:
                 c.dates[s.value] = d.value
-        for a, o, role, start in g.query(_MEMBERSHIPS).rows:
+        for a, o, role, start in _rows(g, "analysis-memberships"):
             if role is not None:
                 c.positions[(a.value, o.value)] = role.value
             if start is not None:
                 c.starts[(a.value, o.value)] = start.value
         return c
 
-    def load_evidence(self, g: Any) -> None:
+    def load_evidence(self, g: Source) -> None:
         """Read every provenance record (deferred: projections without evidence skip it)."""
         if self._has_evidence:
             return
         found: dict[tuple[str, str, str], tuple[str, str]] = {}
-        for s, p, o, ev, src in g.query(_EVIDENCE).rows:
+        for s, p, o, ev, src in _rows(g, "analysis-evidence"):
             key = (s.value, p.value, o.value)
             cand = (ev.value if ev is not None else "", src.value if src is not None else "")
             if key not in found or cand < found[key]:  # deterministic choice of one quote
@@ -183,16 +145,9 @@ class Catalogue:
         return zh or en or other or shorten(iri).split(":", 1)[-1].rsplit("/", 1)[-1]
 
     def type_of(self, iri: str) -> str:
-        """The most specific class of ``iri`` (an ag: class where two are equally specific)."""
-        if iri in self._specific:
-            return self._specific[iri]
-        classes = self.classes.get(iri, set())
-        best = sorted(
-            (c for c in classes if not any(c in self.supers.get(o, ()) for o in classes if o != c)),
-            key=lambda c: (not c.startswith(AG), c),
-        )
-        self._specific[iri] = best[0] if best else ""
-        return self._specific[iri]
+        """The most specific class of ``iri`` (:func:`alliancegraph.catalogue.prefer_class`
+        picks between equally specific ones); "" if it has none."""
+        return self._specific.get(iri, "")
 
     def is_a(self, iri: str, wanted: set[str]) -> bool:
         """True if ``iri`` is an instance of one of the ``wanted`` classes (with subclasses)."""
@@ -257,7 +212,7 @@ class Catalogue:
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def catalogue(g: Any) -> Catalogue:
+def catalogue(g: Source) -> Catalogue:
     """The catalogue of ``g``, read on first use and kept while ``g`` lives."""
     try:
         cached = _CACHE.get(g)
@@ -268,7 +223,7 @@ def catalogue(g: Any) -> Catalogue:
     return cached
 
 
-def refresh(g: Any) -> None:
+def refresh(g: Source) -> None:
     """Forget what was read from ``g`` (after the data behind a remote endpoint changed)."""
     _CACHE.pop(g, None)
 
@@ -352,30 +307,6 @@ def _bounds(text: str) -> tuple[str, str]:
 
 # -- projections -------------------------------------------------------------------------
 
-_ENTITY_EDGES = f"""
-SELECT ?s ?p ?o WHERE {{
-  ?p a owl:ObjectProperty .
-  ?s ?p ?o .
-  FILTER(isIRI(?o) && STRSTARTS(STR(?s), "{AGR}") && STRSTARTS(STR(?o), "{AGR}"))
-  FILTER NOT EXISTS {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }}
-}}"""
-
-_TWO_MODE = """
-SELECT DISTINCT ?a ?p ?o WHERE {
-  ?a a ag:Alliance .
-  { ?a ?p ?o . VALUES ?p { ag:leadInstitution ag:supportingInstitution org:hasMember } }
-  UNION { ?o org:memberOf ?a . BIND(org:hasMember AS ?p) }
-  FILTER(isIRI(?o))
-}"""
-
-_CHAIN = f"""
-SELECT DISTINCT ?s ?p ?o WHERE {{
-  VALUES ?p {{ skos:broader ag:hasSegment ag:feedsInto ag:operatesIn }}
-  ?s ?p ?o .
-  FILTER(isIRI(?o))
-  FILTER NOT EXISTS {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }}
-}}"""
-
 
 def _filters(filters: Filters | None, **kw: Any) -> Filters:
     if filters is not None and kw:
@@ -388,7 +319,7 @@ def _add_node(G: nx.Graph, cat: Catalogue, iri: str, **extra: Any) -> None:
         G.add_node(iri, **cat.node_attrs(iri), **extra)
 
 
-def entity_graph(g: Any, filters: Filters | None = None, **kw: Any) -> nx.MultiDiGraph:
+def entity_graph(g: Source, filters: Filters | None = None, **kw: Any) -> nx.MultiDiGraph:
     """The typed entity graph: entities as nodes, stated object-property facts as edges.
 
     Entailed duplicates (``org:memberOf`` beside ``org:hasMember``, the mirror of a
@@ -398,7 +329,8 @@ def entity_graph(g: Any, filters: Filters | None = None, **kw: Any) -> nx.MultiD
     Examples
     --------
     >>> G = entity_graph(g)  # doctest: +SKIP
-    >>> aimeike, cmri = AGR + "aimeike", AGR + "chongqing-materials-research-institute"
+    >>> aimeike = "https://w3id.org/alliancegraph/resource/aimeike"
+    >>> cmri = "https://w3id.org/alliancegraph/resource/chongqing-materials-research-institute"
     >>> G.edges[aimeike, cmri, "ag:collaboratesWith"]["label"]  # doctest: +SKIP
     '合作'
     """
@@ -409,7 +341,7 @@ def entity_graph(g: Any, filters: Filters | None = None, **kw: Any) -> nx.MultiD
     for iri in sorted(cat.classes):
         if cat.is_node(iri) and f.keep(cat, iri):
             _add_node(G, cat, iri)
-    for s, p, o in sorted(tuple(t.value for t in row) for row in g.query(_ENTITY_EDGES).rows):
+    for s, p, o in sorted(tuple(t.value for t in row) for row in _rows(g, "analysis-entity-edges")):
         if s in G and o in G:
             G.add_edge(s, o, key=shorten(p), **cat.edge_attrs(s, p, o))
     if f.alliances:
@@ -421,7 +353,7 @@ def entity_graph(g: Any, filters: Filters | None = None, **kw: Any) -> nx.MultiD
     return G
 
 
-def _memberships(g: Any, cat: Catalogue, f: Filters) -> dict[tuple[str, str], dict[str, str]]:
+def _memberships(g: Source, cat: Catalogue, f: Filters) -> dict[tuple[str, str], dict[str, str]]:
     """(alliance, organisation) -> {role: predicate}, after the filters (memoised)."""
     key = ("memberships", f)
     if key not in cat.memo:
@@ -429,10 +361,10 @@ def _memberships(g: Any, cat: Catalogue, f: Filters) -> dict[tuple[str, str], di
     return cat.memo[key]
 
 
-def _read_memberships(g: Any, cat: Catalogue, f: Filters) -> dict:
+def _read_memberships(g: Source, cat: Catalogue, f: Filters) -> dict:
     pairs: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     role_of = {p: r for r, p in ROLES.items()}
-    for a, p, o in g.query(_TWO_MODE).rows:
+    for a, p, o in _rows(g, "analysis-two-mode"):
         a, p, o = a.value, p.value, o.value
         if f.alliances and a not in f.alliances:
             continue
@@ -448,7 +380,7 @@ def _read_memberships(g: Any, cat: Catalogue, f: Filters) -> dict:
 
 
 def two_mode(
-    g: Any, filters: Filters | None = None, roles: Iterable[str] = tuple(ROLES), **kw: Any
+    g: Source, filters: Filters | None = None, roles: Iterable[str] = tuple(ROLES), **kw: Any
 ) -> nx.Graph:
     """The two-mode alliance-organisation graph, one edge per (alliance, organisation).
 
@@ -494,7 +426,7 @@ def _sides(B: nx.Graph) -> tuple[list[str], dict[str, list[str]]]:
 
 
 def comembership(
-    g: Any,
+    g: Source,
     filters: Filters | None = None,
     roles: Iterable[str] = tuple(ROLES),
     min_shared: int = 1,
@@ -533,7 +465,7 @@ def comembership_from(B: nx.Graph, min_shared: int = 1) -> nx.Graph:
 
 
 def alliance_overlap(
-    g: Any, filters: Filters | None = None, roles: Iterable[str] = tuple(ROLES), **kw: Any
+    g: Source, filters: Filters | None = None, roles: Iterable[str] = tuple(ROLES), **kw: Any
 ) -> nx.Graph:
     """Alliances linked by shared members: ``weight`` = shared count, ``jaccard`` = share
     of the union. Nodes carry ``members`` (how many organisations each alliance has)."""
@@ -566,7 +498,7 @@ def alliance_overlap_from(B: nx.Graph) -> nx.Graph:
     return G
 
 
-def industry_chain(g: Any, filters: Filters | None = None, **kw: Any) -> nx.DiGraph:
+def industry_chain(g: Source, filters: Filters | None = None, **kw: Any) -> nx.DiGraph:
     """Fields, chain segments and who operates in them.
 
     Edges: ``skos:broader`` (field -> broader field), ``ag:hasSegment`` (field ->
@@ -582,7 +514,7 @@ def industry_chain(g: Any, filters: Filters | None = None, **kw: Any) -> nx.DiGr
     for iri in sorted(cat.classes):
         if cat.is_a(iri, concepts) and f.keep(cat, iri, typed=False):
             _add_node(G, cat, iri)
-    for s, p, o in sorted(tuple(t.value for t in row) for row in g.query(_CHAIN).rows):
+    for s, p, o in sorted(tuple(t.value for t in row) for row in _rows(g, "analysis-chain")):
         for n in (s, o):
             if n not in G and cat.is_node(n) and f.keep(cat, n):
                 _add_node(G, cat, n)
@@ -609,7 +541,7 @@ PROJECTIONS = {
 }
 
 
-def projection(g: Any, name: str, filters: Filters | None = None, **kw: Any) -> nx.Graph:
+def projection(g: Source, name: str, filters: Filters | None = None, **kw: Any) -> nx.Graph:
     """One projection by name: entity, two-mode, comembership, overlap or chain."""
     if name not in PROJECTIONS:
         raise UsageError(f"unknown projection {name!r}; expected {', '.join(PROJECTIONS)}")

@@ -10,42 +10,79 @@ lists the candidates. Nothing here prints or writes.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import networkx as nx
 import pandas as pd
 import pyoxigraph as ox
 
+from .. import internal
+from ..catalogue import Source
 from ..errors import UsageError
-from ..namespaces import AG, shorten
+from ..namespaces import AG, expand, shorten
+from ..results import Term
+from ..search import resolve as _search_resolve
 from . import metrics as M
 from .projections import Filters, catalogue, entity_graph, projection, two_mode
 
 __all__ = [
+    "PATH_LIMIT",
     "brokers",
     "central",
     "chain_gaps",
+    "check_radius",
+    "class_labels",
     "communities",
     "composition",
     "coverage",
     "ego",
     "ego_graph",
+    "make_filters",
+    "measured",
     "node_metrics",
     "path",
+    "path_graph",
     "resolve",
     "resolve_alliances",
     "shortest_paths",
 ]
 
 
-def resolve(g: Any, text: str) -> str:
+#: At most this many shortest paths, for the path table and the path view alike.
+PATH_LIMIT = 10
+
+
+def resolve(g: Source, text: str) -> str:
     """The IRI ``text`` names (see :func:`alliancegraph.search.resolve`)."""
-    from ..search import resolve as _resolve
-
-    return _resolve(g, text)
+    return _search_resolve(g, text)
 
 
-def resolve_alliances(g: Any, names: Any) -> list[str]:
+def check_radius(radius: int) -> int:
+    """The one rule for an ego network's radius, whichever surface asks: a whole number of
+    hops, 0 or more (0 is the entity alone). Returns it; anything else is a usage error.
+
+    >>> check_radius(0), check_radius(2)
+    (0, 2)
+    """
+    if isinstance(radius, bool) or not isinstance(radius, int) or radius < 0:
+        raise UsageError(f"radius must be a whole number of hops, 0 or more, not {radius!r}")
+    return radius
+
+
+def class_labels(g: Source, classes: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The zh and en labels of classes (prefixed or full IRIs), from the ontology, keyed
+    as given: ``{"ag:University": {"zh": "高等院校", "en": "university"}}``. A class with
+    a label in one language only gets it for both."""
+    labels = catalogue(g).labels
+    out: dict[str, dict[str, str]] = {}
+    for cls in classes:
+        zh, en, other = labels.get(expand(cls) or cls, ("", "", ""))
+        out[cls] = {"zh": zh or en or other, "en": en or zh or other}
+    return out
+
+
+def resolve_alliances(g: Source, names: Any) -> list[str]:
     """IRIs of the alliances ``names`` name; a name that resolves to something else (a
     field called 通用航空, say) is a usage error, not an empty answer."""
     if isinstance(names, str):
@@ -64,29 +101,83 @@ def resolve_alliances(g: Any, names: Any) -> list[str]:
     return iris
 
 
-def _make_filters(g: Any, filters: Filters | None, kw: dict) -> Filters:
+def _make_filters(g: Source, filters: Filters | None, kw: dict) -> Filters:
     """Filters from keywords, resolving alliance names to IRIs."""
     if filters is not None:
+        if kw:
+            raise TypeError("give either filters= or keyword filters, not both")
         return filters
     return Filters.make(alliances=resolve_alliances(g, kw.pop("alliances", ())), **kw)
 
 
-def _network(g: Any, name: str, f: Filters) -> tuple[nx.Graph, nx.Graph, dict]:
+def make_filters(g: Source, filters: Filters | None = None, **kw: Any) -> Filters:
+    """:class:`Filters` from keywords (alliances, types, since, until, synthetic), alliance
+    names resolved to IRIs as every question resolves them; ``filters`` as it is."""
+    return _make_filters(g, filters, dict(kw))
+
+
+def _network(
+    g: Source, name: str, f: Filters, options: tuple[tuple[str, Any], ...] = ()
+) -> tuple[nx.Graph, nx.Graph, dict]:
     """The projection the questions measure, its undirected simple form and a cache for
     its igraph copy and metrics, kept while ``g`` is open (the last two projections asked
     for). Questions never change these graphs and never hand them out."""
     memo = catalogue(g).memo
-    key = ("network", name, f)
+    key = ("network", name, f, options)
     if key not in memo:
         for old in [k for k in memo if k[0] == "network"][:-1]:
             del memo[old]
-        G = projection(g, name, f)
+        G = projection(g, name, f, **dict(options))
         memo[key] = (G, M.simple_graph(G), {})
     return memo[key]
 
 
+def measured(
+    g: Source,
+    projection_name: str = "entity",
+    metrics: Iterable[str] = (),
+    *,
+    communities: bool = False,
+    seed: int = 0,
+    engine: str = "auto",
+    min_shared: int = 1,
+    filters: Filters | None = None,
+    **kw: Any,
+) -> nx.Graph:
+    """A copy of the projection the questions measure, each node carrying the values of
+    ``metrics`` (names as :data:`~alliancegraph.analysis.metrics.METRICS` spells them;
+    attributes named as :func:`node_metrics` names its columns: ``betweenness``,
+    ``effective_size``, ``kcore`` …) and, with ``communities``, its Louvain ``community``.
+
+    These are the very numbers :func:`central`, :func:`brokers`, :func:`node_metrics` and
+    :func:`communities` report for the same projection, filters, seed and engine (one
+    computation, shared). ``graph["methods"]`` says how each metric was computed,
+    ``graph["modularity"]`` the partition's modularity. ``min_shared`` (co-membership
+    only) keeps pairs sharing at least that many alliances.
+    """
+    f = _make_filters(g, filters, kw)
+    if min_shared != 1 and projection_name != "comembership":
+        raise UsageError("min_shared applies to the comembership projection only")
+    options = (("min_shared", min_shared),) if min_shared != 1 else ()
+    G, H, cache = _network(g, projection_name, f, options)
+    out = G.copy()
+    methods: dict[str, str] = {}
+    for metric in metrics:
+        s = M.measure(H, metric, seed=seed, engine=engine, _cache=cache)
+        for n, v in s.items():
+            out.nodes[n][str(s.name)] = float(v)
+        methods[str(s.name)] = f"{s.attrs['method']} ({s.attrs['engine']})"
+    out.graph["methods"] = methods
+    if communities:
+        parts = M.louvain(H, seed=seed, engine=engine, _cache=cache)
+        for n, c in zip(parts["node"], parts["community"], strict=True):
+            out.nodes[n]["community"] = int(c)
+        out.graph["modularity"] = parts.attrs["modularity"]
+    return out
+
+
 def _with_meta(df: pd.DataFrame, **meta: Any) -> pd.DataFrame:
-    df.attrs = {**df.attrs, **meta}
+    df.attrs = df.attrs | meta
     return df
 
 
@@ -94,7 +185,7 @@ def _with_meta(df: pd.DataFrame, **meta: Any) -> pd.DataFrame:
 
 
 def central(
-    g: Any,
+    g: Source,
     metric: str = "betweenness",
     projection_name: str = "entity",
     top: int | None = 20,
@@ -120,7 +211,7 @@ def central(
     df.insert(0, "rank", range(1, len(df) + 1))
     return _with_meta(
         df.reset_index(drop=True),
-        **s.attrs,
+        **cast("dict[str, Any]", s.attrs),
         projection=projection_name,
         nodes=G.number_of_nodes(),
         edges=G.number_of_edges(),
@@ -128,7 +219,7 @@ def central(
 
 
 def brokers(
-    g: Any,
+    g: Source,
     projection_name: str = "entity",
     top: int | None = 20,
     *,
@@ -160,7 +251,7 @@ def brokers(
 
 
 def node_metrics(
-    g: Any,
+    g: Source,
     projection_name: str = "entity",
     names: tuple[str, ...] = tuple(M.METRICS),
     *,
@@ -180,7 +271,7 @@ def node_metrics(
 
 
 def communities(
-    g: Any,
+    g: Source,
     projection_name: str = "entity",
     *,
     seed: int = 0,
@@ -195,7 +286,11 @@ def communities(
     f = _make_filters(g, filters, kw)
     G, H, cache = _network(g, projection_name, f)
     nodes_df = M.louvain(H, seed=seed, engine=engine, _cache=cache)
-    meta = dict(nodes_df.attrs, projection=projection_name, nodes=G.number_of_nodes())
+    meta = dict(
+        cast("dict[str, Any]", nodes_df.attrs),
+        projection=projection_name,
+        nodes=G.number_of_nodes(),
+    )
     if members:
         return _with_meta(nodes_df, **meta)
     rows = []
@@ -219,7 +314,7 @@ def communities(
 
 
 def shortest_paths(
-    g: Any, a: str, b: str, limit: int = 10, filters: Filters | None = None, **kw: Any
+    g: Source, a: str, b: str, limit: int = PATH_LIMIT, filters: Filters | None = None, **kw: Any
 ) -> tuple[nx.MultiDiGraph, list[list[str]]]:
     """All shortest paths (at most ``limit``) between two named entities on the entity
     graph, ignoring edge direction; returns the graph and the paths as IRI lists."""
@@ -230,6 +325,11 @@ def shortest_paths(
 
 
 def _paths(G: nx.MultiDiGraph, src: str, dst: str, limit: int) -> list[list[str]]:
+    """The one rule for which shortest paths are shown, everywhere: the first ``limit``
+    that networkx enumerates on the undirected entity graph (built in sorted order, so
+    the same every time), then sorted by their IRIs."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise UsageError(f"the path limit must be 1 or more, not {limit!r}")
     if src not in G or dst not in G:
         return []
     found = []
@@ -249,8 +349,38 @@ def _hop_edges(G: nx.MultiDiGraph, u: str, v: str) -> list[tuple[str, str, dict]
     return sorted(out, key=lambda e: (e[2]["predicate"], e[0]))
 
 
+def path_graph(
+    g: Source, a: str, b: str, limit: int = PATH_LIMIT, filters: Filters | None = None, **kw: Any
+) -> nx.MultiDiGraph:
+    """The shortest paths between two named entities as a graph: exactly the nodes and
+    facts :func:`path` lists (the same paths, in the same order, under the same limit).
+
+    Nodes follow the projection contract and add ``distance`` (hops from the source);
+    the two ends are kept whenever they are in the entity graph, even with no path
+    between them. ``graph["paths"]`` holds the paths as IRI lists, in :func:`path`'s
+    order (empty when none), ``graph["source"]`` and ``graph["target"]`` the two IRIs.
+    """
+    f = _make_filters(g, filters, kw)
+    src, dst = resolve(g, a), resolve(g, b)
+    G, _, _ = _network(g, "entity", f)
+    paths = _paths(G, src, dst, limit)
+    P = nx.MultiDiGraph(projection="path", source=src, target=dst, paths=paths)
+    for end in (src, dst):
+        if end in G and end not in P:
+            P.add_node(end, **G.nodes[end], distance=0 if end == src else None)
+    for p in paths:
+        for i, n in enumerate(p):
+            if n not in P or P.nodes[n].get("distance") is None:
+                P.add_node(n, **G.nodes[n], distance=i)
+        for u, v in itertools.pairwise(p):
+            for s_, o, d in _hop_edges(G, u, v):
+                if not P.has_edge(s_, o, key=d["predicate"]):
+                    P.add_edge(s_, o, key=d["predicate"], **d)
+    return P
+
+
 def path(
-    g: Any, a: str, b: str, limit: int = 10, filters: Filters | None = None, **kw: Any
+    g: Source, a: str, b: str, limit: int = PATH_LIMIT, filters: Filters | None = None, **kw: Any
 ) -> pd.DataFrame:
     """Shortest paths between two entities, one row per fact on each hop: path, hop,
     from, relation (with its direction), to, the evidence quote and its source. Empty
@@ -295,14 +425,19 @@ def path(
 
 
 def ego_graph(
-    g: Any, x: str, radius: int = 1, filters: Filters | None = None, **kw: Any
+    g: Source, x: str, radius: int = 1, filters: Filters | None = None, **kw: Any
 ) -> nx.MultiDiGraph:
-    """The entity graph within ``radius`` hops of ``x`` (edge direction ignored)."""
+    """The entity graph within ``radius`` hops of ``x`` (edge direction ignored); nodes
+    add ``distance``, ``graph["center"]`` is the IRI of ``x``. Empty when ``x`` is not in
+    the entity graph. ``radius`` follows :func:`check_radius` (0 or more)."""
+    check_radius(radius)
     f = _make_filters(g, filters, kw)
     center = resolve(g, x)
     G, _, _ = _network(g, "entity", f)  # shared, so only a copy of the part leaves
     if center not in G:
-        return G.subgraph([]).copy()
+        empty = G.subgraph([]).copy()
+        empty.graph["center"] = center
+        return empty
     near = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), center, radius)
     E = G.subgraph(sorted(near)).copy()
     for n, d in near.items():
@@ -311,7 +446,9 @@ def ego_graph(
     return E
 
 
-def ego(g: Any, x: str, radius: int = 1, filters: Filters | None = None, **kw: Any) -> pd.DataFrame:
+def ego(
+    g: Source, x: str, radius: int = 1, filters: Filters | None = None, **kw: Any
+) -> pd.DataFrame:
     """The neighbourhood of one entity: distance, node, label, type and ``via`` (the
     fact that links it to a node one step closer)."""
     E = ego_graph(g, x, radius, filters, **kw)
@@ -360,7 +497,7 @@ def _kind(cat: Any, iri: str) -> str:
 
 
 def composition(
-    g: Any, roles: tuple[str, ...] = ("lead", "supporting", "member"), **kw: Any
+    g: Source, roles: tuple[str, ...] = ("lead", "supporting", "member"), **kw: Any
 ) -> pd.DataFrame:
     """The 产学研 mix of each alliance: how many enterprises (产), universities (学),
     research institutes (研), government bodies and others the graph knows among its
@@ -390,7 +527,7 @@ def composition(
     return _with_meta(df.reset_index(drop=True), roles="|".join(roles))
 
 
-def chain_gaps(g: Any, filters: Filters | None = None, **kw: Any) -> pd.DataFrame:
+def chain_gaps(g: Source, filters: Filters | None = None, **kw: Any) -> pd.DataFrame:
     """Links of industry chains with no research support behind them (补短板).
 
     One row per chain segment, and per industry field that organisations are said to
@@ -447,47 +584,40 @@ def chain_gaps(g: Any, filters: Filters | None = None, **kw: Any) -> pd.DataFram
 # -- reported versus known ---------------------------------------------------------------
 
 # How the graph counts each reported measure (keyed by the measure's slug after
-# "measure-"). ?a ranges over the alliances in the figure's scope; ?x is what is counted.
-_IN_SCOPE = """
-  { ?scope a ag:Alliance . BIND(?scope AS ?a) }
-  UNION { ?scope a ag:AllianceSystem . ?a a ag:Alliance }"""
+# "measure-"): what is counted, and the internal query that counts it in a scope.
 COUNTERS: dict[str, tuple[str, str]] = {
-    "alliances": ("alliances (ag:Alliance) in scope", "BIND(?a AS ?x)"),
+    "alliances": ("alliances (ag:Alliance) in scope", "analysis-coverage-alliances"),
     "member-units": (
         "distinct member units (org:hasMember, leads included)",
-        "?a org:hasMember ?x .",
+        "analysis-coverage-member-units",
     ),
     "research-platforms": (
         "research platforms of the alliances or their members (ag:hasPlatform)",
-        "{ ?a ag:hasPlatform ?x } UNION { ?a org:hasMember/ag:hasPlatform ?x } "
-        "?x a ag:ResearchPlatform .",
+        "analysis-coverage-research-platforms",
     ),
     "industry-plans": (
         "fields covered by planning documents (not roadmaps) the scope developed",
-        "{ ?a ag:developed ?d } UNION { ?a ag:partOfSystem/ag:developed ?d } "
-        "?d a ag:PlanningDocument ; ag:covers ?x . "
-        "FILTER NOT EXISTS { ?d a ag:TechnologyRoadmap }",
+        "analysis-coverage-industry-plans",
     ),
     "joint-provincial-projects": (
         "projects the alliances or their members undertook (ag:undertook)",
-        "{ ?a ag:undertook ?x } UNION { ?a org:hasMember/ag:undertook ?x } ?x a ag:Project .",
+        "analysis-coverage-joint-provincial-projects",
     ),
     "roadmap-fields": (
         "fields covered by technology roadmaps the alliances developed",
-        "?a ag:developed ?d . ?d a ag:TechnologyRoadmap ; ag:covers ?x .",
+        "analysis-coverage-roadmap-fields",
     ),
 }
 
-_STATS = """
-SELECT ?stat ?measure ?value ?unit ?scope ?ev ?src WHERE {
-  ?stat a ag:ReportedStatistic ; ag:measure ?measure ; rdf:value ?value ; ag:scope ?scope .
-  OPTIONAL { ?stat ag:unit ?unit }
-  OPTIONAL { ?r rdf:subject ?stat ; rdf:predicate rdf:value ; ag:evidenceText ?ev .
-             OPTIONAL { ?r prov:wasDerivedFrom ?src } }
-} ORDER BY ?stat"""
+
+def _bound(t: Term | None) -> str:
+    """The value of a term the query always binds (a quoted triple in N-Triples)."""
+    if t is None:
+        raise ValueError("a query left a variable unbound that it always binds")
+    return str(t) if isinstance(t, ox.Triple) else t.value
 
 
-def coverage(g: Any) -> pd.DataFrame:
+def coverage(g: Source) -> pd.DataFrame:
     """Each reported figure (ag:ReportedStatistic) next to what the graph itself counts.
 
     Columns: measure, scope, reported, unit, counted (None where the graph does not
@@ -499,30 +629,27 @@ def coverage(g: Any) -> pd.DataFrame:
     cat = catalogue(g)
     rows = []
     seen = set()
-    for stat, measure, value, unit, scope, ev, src in g.query(_STATS).rows:
-        if stat.value in seen:
+    stats = g.query(internal.text("analysis-coverage-statistics")).rows
+    for stat, measure, value, unit, scope, ev, src in stats:
+        if _bound(stat) in seen:
             continue
-        seen.add(stat.value)
-        slug = measure.value.rsplit("/", 1)[-1].removeprefix("measure-")
-        reported = float(value.value)
+        seen.add(_bound(stat))
+        slug = _bound(measure).rsplit("/", 1)[-1].removeprefix("measure-")
+        reported = float(_bound(value))
         counted = synthetic = None
         how = "not modelled in the graph"
         if slug in COUNTERS:
-            how, pattern = COUNTERS[slug]
-            scope_term = str(ox.NamedNode(scope.value))
-            q = (
-                f"SELECT DISTINCT ?x WHERE {{ VALUES ?scope {{ {scope_term} }} {_IN_SCOPE} "
-                f"{pattern} FILTER(isIRI(?x)) }}"
-            )
-            found = [row[0].value for row in g.query(q).rows]
+            how, counter = COUNTERS[slug]
+            bound: dict[str, Term] = {"scope": ox.NamedNode(_bound(scope))}
+            found = [_bound(row[0]) for row in g.query(internal.text(counter), bindings=bound).rows]
             counted = len(found)
             synthetic = sum(1 for x in found if x in cat.synthetic)
         rows.append(
             {
-                "measure": cat.label(measure.value),
-                "scope": cat.label(scope.value),
+                "measure": cat.label(_bound(measure)),
+                "scope": cat.label(_bound(scope)),
                 "reported": int(reported) if reported.is_integer() else reported,
-                "unit": cat.label(unit.value) if unit is not None else "",
+                "unit": cat.label(_bound(unit)) if unit is not None else "",
                 "counted": counted,
                 "synthetic": synthetic,
                 "gap": None if counted is None else reported - counted,
@@ -530,9 +657,9 @@ def coverage(g: Any) -> pd.DataFrame:
                 if counted is None or not reported
                 else round(counted / reported, 4),
                 "how": how,
-                "evidence": ev.value if ev is not None else "",
-                "source": cat.label(src.value) if src is not None else "",
-                "statistic": shorten(stat.value),
+                "evidence": _bound(ev) if ev is not None else "",
+                "source": cat.label(_bound(src)) if src is not None else "",
+                "statistic": shorten(_bound(stat)),
             }
         )
     cols = [

@@ -1,21 +1,16 @@
 """The ASGI app: the read-only ``/sparql`` endpoint and the explorer pages, on one graph.
 
-No query runs on the event loop: on an on-disk store, queries go to long-lived worker
-processes that are killed at the deadline (:mod:`.pool`); on a memory or remote store, to
-the store's own deadline in a worker thread. A backstop here answers at the deadline
-regardless, so other requests keep being served while a runaway query runs and after it
-is stopped. Must never write to the store, and never load anything from another machine.
+Routes, the SPARQL 1.1 Protocol handler, the service description (its triples come from
+:mod:`alliancegraph.service`) and ``serve``. Every query runs through the
+:class:`~.engine.Engine` (off the event loop, under the deadline). Must never write to the
+store, and never load anything from another machine.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import anyio
 from starlette.applications import Starlette
@@ -26,146 +21,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import AllianceGraphError, EndpointError, QuerySyntaxError, QueryTimeout, UsageError
-from ..results import QueryResult
-from . import protocol
-from .pool import PooledStore, TooManyRows, WorkerPool, answer
-from .protocol import ProtocolError
+from .. import service
+from ..errors import AllianceGraphError, UsageError
+from ..graph import AllianceGraph
+from . import pages, protocol
+from .engine import GRACE, Engine, Settings
+from .protocol import ProtocolError, status_of
 
 HERE = Path(__file__).resolve().parent
-T = TypeVar("T")
-
-#: Seconds the web layer waits beyond the store's own deadline before answering anyway.
-GRACE = 1.0
-
-
-@dataclass
-class Settings:
-    """Limits of one server. ``timeout`` is the per-query deadline in seconds; ``max_rows``
-    caps result rows (triples for graphs); ``max_request_bytes`` caps a request's body and
-    query text; ``workers`` is how many queries run at once (worker processes on an on-disk
-    store); ``cors`` allows any origin to call ``/sparql`` from a browser; ``allow_service``
-    lets queries call other endpoints (``SERVICE``), off so that visitors cannot make the
-    server send requests elsewhere; ``pool`` answers from long-lived worker processes on an
-    on-disk store (False: the store's own deadline, a fork per query)."""
-
-    timeout: float = 30.0
-    max_rows: int = 100_000
-    max_request_bytes: int = 1_000_000
-    workers: int = 4
-    cors: bool = False
-    allow_service: bool = False
-    pool: bool = True
-
-
-class TimedStore:
-    """A store whose every query carries the server's deadline (the store enforces it)."""
-
-    def __init__(self, store: Any, timeout: float):
-        self.inner = store
-        self.timeout = timeout
-
-    def query(self, sparql: str, timeout: float | None = None, bindings: dict | None = None):
-        if bindings:
-            return self.inner.query(sparql, timeout=timeout or self.timeout, bindings=bindings)
-        return self.inner.query(sparql, timeout=timeout or self.timeout)
-
-    def describe_location(self) -> str:
-        return self.inner.describe_location()
-
-
-class Engine:
-    """Runs blocking work (queries, search, views) off the event loop, under a deadline.
-
-    On an on-disk embedded store, queries go to a :class:`~.pool.WorkerPool` of processes
-    (killed at the deadline); on a memory or remote store, to the store's own deadline in
-    a worker thread. Either way, if no answer comes by the deadline (plus a short grace),
-    the request is answered with :class:`QueryTimeout` and the event loop never waits.
-    """
-
-    def __init__(self, graph: Any, settings: Settings):
-        from ..graph import AllianceGraph
-
-        self.source = graph
-        self.settings = settings
-        self.store = getattr(graph, "store", graph)
-        self.limiter = anyio.CapacityLimiter(max(8, 2 * settings.workers))
-        self.pool: WorkerPool | None = None
-        build = getattr(graph, "build", None)
-        #: What pages, search and the library query: every query under the deadline.
-        self.graph = AllianceGraph(TimedStore(self.store, settings.timeout), build)
-
-    def start(self) -> None:
-        """Start the worker processes (on an on-disk store); called when the server starts."""
-        from ..graph import AllianceGraph
-
-        threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up").start()
-        path = getattr(self.store, "path", None)
-        if path is not None and self.pool is None and self.settings.pool:
-            self.pool = WorkerPool(path, self.settings.workers)
-            self.graph = AllianceGraph(
-                PooledStore(self.pool, self.settings.timeout), getattr(self.source, "build", None)
-            )
-
-    def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
-
-    def request(self, request: tuple) -> Any:
-        """Blocking: one request (see :func:`.pool.answer`) under the deadline."""
-        if self.pool is not None:
-            return self.pool.call(request, self.settings.timeout)
-        return answer(self.store, request, timeout=self.settings.timeout)
-
-    def check(self, sparql: str) -> str:
-        """A user's query text, refused (403) if it is an update or calls SERVICE when
-        federated queries are off."""
-        if protocol.is_update(sparql):
-            raise ProtocolError(403, protocol.READ_ONLY)
-        if not self.settings.allow_service and protocol.uses_service(sparql):
-            raise ProtocolError(403, protocol.NO_SERVICE)
-        return sparql
-
-    def query(self, sparql: str) -> QueryResult:
-        """Blocking: a user's query, checked, with the deadline and the row cap."""
-        return self.request(("query", self.check(sparql), None, self.settings.max_rows))
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker thread; QueryTimeout if it outlives the deadline."""
-        limit = self.settings.timeout + GRACE
-        started = time.perf_counter()
-        try:
-            with anyio.fail_after(limit):
-                return await anyio.to_thread.run_sync(
-                    fn, *args, abandon_on_cancel=True, limiter=self.limiter
-                )
-        except TimeoutError:
-            raise QueryTimeout(round(time.perf_counter() - started, 1)) from None
-
-
-def _warm_up() -> None:
-    """Import what the first network view needs (networkx, igraph, the views) while the
-    server starts, so the first page with a view does not wait for it."""
-    import importlib
-
-    for name in ("networkx", "igraph", "alliancegraph.analysis.projections", "alliancegraph.views"):
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-
-
-def status_of(error: Exception) -> int:
-    """The HTTP status for an error of ours."""
-    if isinstance(error, ProtocolError):
-        return error.status
-    if isinstance(error, QuerySyntaxError | UsageError):
-        return 400
-    if isinstance(error, TooManyRows):
-        return 403
-    if isinstance(error, QueryTimeout):
-        return 503
-    if isinstance(error, EndpointError):
-        return 502
-    return 500
 
 
 def error_response(error: Exception) -> Response:
@@ -231,23 +94,19 @@ async def describe_service(request: Request) -> Response:
     ranked = protocol.accept_ranges(accept)
     if ranked and ranked[0] in ("text/html", "application/xhtml+xml"):
         return RedirectResponse(request.url_for("query_page"), status_code=303)
-    endpoint = endpoint_url(request)
-    examples = await request.app.state.engine.run(request.app.state.examples, endpoint)
-    triples = protocol.service_description(
-        endpoint, examples, federated=request.app.state.engine.settings.allow_service
-    )
+    engine: Engine = request.app.state.engine
     fmt = protocol.negotiate("graph", accept, request.query_params.get("format"))
-    text = protocol.serialize_graph(triples, fmt)
-    return Response(text.encode("utf-8"), media_type=protocol.content_type(fmt))
+    body = await engine.run(
+        service.document, endpoint_url(request), fmt, engine.settings.allow_service
+    )
+    return Response(body, media_type=protocol.content_type(fmt))
 
 
-def create_app(graph: Any, settings: Settings | None = None) -> Starlette:
-    """The web app on ``graph`` (anything with ``query(sparql, timeout=)``, such as an
-    :class:`~alliancegraph.AllianceGraph`)."""
-    from . import pages
-
+def create_app(graph: AllianceGraph, settings: Settings | None = None) -> Starlette:
+    """The web app (``/sparql`` and the explorer) on ``graph``, which may answer from the
+    embedded store, one in memory or a remote endpoint."""
     settings = settings or Settings()
-    middleware = []
+    middleware: list[Middleware] = []
     if settings.cors:
         middleware.append(
             Middleware(
@@ -265,7 +124,7 @@ def create_app(graph: Any, settings: Settings | None = None) -> Starlette:
     engine = Engine(graph, settings)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(engine.start)
         try:
             yield
@@ -274,7 +133,6 @@ def create_app(graph: Any, settings: Settings | None = None) -> Starlette:
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.engine = engine
-    app.state.examples = pages.examples
     return app
 
 
@@ -296,7 +154,7 @@ def bind_warning(host: str) -> str | None:
 
 
 def serve(
-    graph: Any,
+    graph: AllianceGraph,
     host: str = "127.0.0.1",
     port: int = 8000,
     settings: Settings | None = None,
@@ -341,4 +199,4 @@ def serve(
     server.run(sockets=[sock])
 
 
-__all__ = ["Engine", "Settings", "bind_warning", "create_app", "serve"]
+__all__ = ["GRACE", "Engine", "Settings", "bind_warning", "create_app", "serve", "status_of"]

@@ -1,24 +1,30 @@
-"""What the explorer pages show, fetched through the query layer (blocking; run in workers).
+"""What the explorer pages show, asked of the graph's API (blocking; run in workers).
 
-Reads the named query library (:mod:`alliancegraph.library`), search and describe
-(:mod:`alliancegraph.search`) and the network views (:mod:`alliancegraph.views`) through
-their public functions, and shapes rows for the templates. Must never produce markup (the
-templates escape every value), never paste a value into query text (values are bound as
-RDF terms), and never write.
+Every answer comes from :class:`~alliancegraph.graph.AllianceGraph`: the named query
+library (``g.named``, ``g.queries``, ``g.query_text``), the summary (``g.summary``),
+describe (``g.describe``), the network views (``g.view``) and the most specific class of
+an entity (:mod:`alliancegraph.catalogue`). This module only shapes those answers into
+rows for the templates: it holds no SPARQL, builds no network and computes no metric.
+Must never produce markup (the templates escape every value), never paste a value into
+query text (values are bound as RDF terms), and never write.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import pyoxigraph as ox
-
+from .. import catalogue
 from ..errors import UsageError
-from ..namespaces import AGR, GRAPH_EXAMPLES, RDF, SCHEMA, SH, shorten
-from ..results import QueryResult
+from ..namespaces import AGR, shorten
+from ..results import QueryResult, Term, term_json
+
+if TYPE_CHECKING:
+    from ..graph import AllianceGraph
 
 ROLE_NAMES = {
     "lead": "牵头单位 Lead institutions",
@@ -26,51 +32,76 @@ ROLE_NAMES = {
     "member": "成员单位 Members",
 }
 
-# The most specific class (ours) of each organisation linked to one alliance ?a.
-ORG_TYPES = """
-SELECT DISTINCT ?org ?type ?type_label WHERE {
-  ?a org:hasMember|ag:supportingInstitution ?org .
-  ?org a ?type .
-  FILTER(STRSTARTS(STR(?type), STR(ag:)))
-  FILTER NOT EXISTS {
-    ?org a ?sub . ?sub rdfs:subClassOf+ ?type .
-    FILTER(?sub != ?type && STRSTARTS(STR(?sub), STR(ag:)))
-  }
-  OPTIONAL { ?type rdfs:label ?type_label FILTER(lang(?type_label) = "zh") }
-}"""
+#: The kind shown for an organisation whose class the graph does not know.
+UNKNOWN_KIND = "组织 organisation"
 
 
-def _v(t: Any) -> str | None:
-    return None if t is None else t.value
+# -- cells and links: how a term appears in a page --------------------------------------------
 
 
-def _rows(result: QueryResult) -> list[dict[str, Any]]:
-    return list(result)
+@dataclass(frozen=True)
+class Cell:
+    """A term ready for a template: text to show, a link if it is one of our entities, and
+    the language or datatype shown beside a literal."""
+
+    text: str
+    href: str | None = None
+    note: str | None = None
+    title: str | None = None
 
 
-def named(engine: Any, name: str, **params: Any) -> QueryResult:
-    """A named query on the server's graph (deadline included), parameters bound."""
-    from ..library import run_named
+def entity_href(iri: str) -> str:
+    """The explorer page of an IRI: ``/entity/<slug>`` for ours, ``/entity?iri=`` else."""
+    if iri.startswith(AGR) and "/" not in iri[len(AGR) :]:
+        return "/entity/" + iri[len(AGR) :]
+    return "/entity?" + urlencode({"iri": iri})
 
-    return run_named(engine.graph, name, params)
+
+def cell(term: Term | None, label: str | None = None) -> Cell:
+    """A cell for an RDF term (or None), read through its SPARQL JSON form."""
+    if term is None:
+        return Cell("")
+    j = term_json(term)
+    if j["type"] == "uri":
+        iri = j["value"]
+        href = entity_href(iri) if iri.startswith(AGR) else None
+        return Cell(label or shorten(iri), href, None, iri)
+    if j["type"] == "bnode":
+        return Cell(f"_:{j['value']}")
+    if j["type"] == "literal":
+        note = j.get("xml:lang") or (shorten(j["datatype"]) if "datatype" in j else None)
+        return Cell(j["value"], None, note)
+    return Cell(str(term))
 
 
-def link(iri: str | None, label: str | None = None) -> dict[str, Any] | None:
-    from .pages import entity_href
-
+def link(iri: str | None, label: str | None = None) -> dict[str, str] | None:
+    """A link to the explorer page of ``iri`` (None for None)."""
     if iri is None:
         return None
     return {"href": entity_href(iri), "text": label or shorten(iri), "iri": iri}
 
 
-def number(value: str | None) -> str:
+def _v(t: Term | None) -> str | None:
+    """The lexical value of a term (IRI, literal, blank node label); None for None."""
+    if t is None:
+        return None
+    value = term_json(t)["value"]
+    return value if isinstance(value, str) else str(t)
+
+
+def _s(t: Term | None) -> str:
+    """The value of a term the query always binds."""
+    return _v(t) or ""
+
+
+def number(value: str | int | float | None) -> str:
     """A figure as people read it: thousands separated, 亿/万 for big amounts."""
     if value is None:
         return "—"
     try:
         x = float(value)
     except ValueError:
-        return value
+        return str(value)
     if x >= 1e8 and x % 1e6 == 0:
         return f"{x / 1e8:g} 亿"
     if x >= 1e4 and x % 1e3 == 0 and x >= 1e5:
@@ -78,19 +109,53 @@ def number(value: str | None) -> str:
     return f"{x:,.0f}" if x == int(x) else f"{x:,}"
 
 
+def _unique(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+# -- a small cache: the store is read-only, so an answer never goes stale ---------------------
+
+
+class Cache:
+    """A small LRU of answers that are costly to make (rendered views, the class of every
+    entity), one per server: the store is read-only, so an entry never goes stale."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
 # -- home and alliances -----------------------------------------------------------------------
 
 
-def overview(engine: Any) -> dict[str, Any]:
-    """Reported figures beside the graph's own counts, what the graph holds, the alliances."""
-    from ..cli import SUMMARY
-
+def overview(g: AllianceGraph) -> dict[str, Any]:
+    """Reported figures beside the graph's own counts, what the graph holds, the alliances
+    (the same :class:`~alliancegraph.summary.Summary` as ``alliancegraph summary``)."""
+    summary = g.summary()
     figures = []
-    for r in _rows(named(engine, "reported-vs-counted")):
+    for r in summary.reported_vs_counted:
         reported, counted = _v(r.get("reported")), _v(r.get("counted"))
         share = None
         if counted is not None and reported not in (None, "0"):
             share = round(100 * float(counted) / float(reported))
+        statistic = link(_v(r.get("statistic")))
         figures.append(
             {
                 "measure": _v(r.get("measure_label")),
@@ -99,22 +164,22 @@ def overview(engine: Any) -> dict[str, Any]:
                 "unit": _v(r.get("unit_label")) or "",
                 "counted": number(counted) if counted is not None else None,
                 "share": share,
-                "href": link(_v(r.get("statistic")))["href"],
+                "href": statistic["href"] if statistic else "",
             }
         )
-    counts = [(_v(r["what"]), _v(r["n"])) for r in engine.graph.query(SUMMARY)]
-    return {"figures": figures, "counts": counts, "alliances": alliances(engine)}
+    counts = list(summary.holds.items())
+    return {"figures": figures, "counts": counts, "alliances": alliances(g)}
 
 
-def alliances(engine: Any) -> list[dict[str, Any]]:
+def alliances(g: AllianceGraph) -> list[dict[str, Any]]:
     """One entry per alliance: names, leads, founding date (where a source gives one) and
     the number of members the graph knows."""
     members: dict[str, set[str]] = {}
-    for r in named(engine, "alliance-members"):
-        members.setdefault(r["alliance"].value, set()).add(r["member"].value)
+    for r in g.named("alliance-members"):
+        members.setdefault(_s(r["alliance"]), set()).add(_s(r["member"]))
     out: dict[str, dict[str, Any]] = {}
-    for r in named(engine, "alliances"):
-        iri = r["alliance"].value
+    for r in g.named("alliances"):
+        iri = _s(r["alliance"])
         a = out.setdefault(
             iri,
             {
@@ -133,37 +198,45 @@ def alliances(engine: Any) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def alliance(engine: Any, iri: str) -> dict[str, Any]:
+def kinds(g: AllianceGraph, cache: Cache | None = None) -> dict[str, str]:
+    """Every entity -> the zh label of its most specific class (:mod:`~alliancegraph.catalogue`,
+    the one rule), or the class's short name where it has no zh label. Asked once per
+    server when ``cache`` is given."""
+
+    def make() -> dict[str, str]:
+        classes = catalogue.most_specific_types(g)
+        labels: dict[str, str] = {}
+        for cls in sorted(set(classes.values())):
+            found = catalogue.names(g, cls).get(cls)
+            labels[cls] = (found.labels.zh if found else "") or shorten(cls)
+        return {iri: labels[cls] for iri, cls in classes.items()}
+
+    return cache.get(("kinds", id(g)), make) if cache is not None else make()
+
+
+def alliance(g: AllianceGraph, iri: str, cache: Cache | None = None) -> dict[str, Any]:
     """One alliance: names, members by role and type, supporting institutions, focus
     industries, what it developed, events and whom it assisted."""
-    from ..search import describe
-
-    d = describe(engine.graph, f"<{iri}>")
+    d = g.describe(f"<{iri}>")
     if "ag:Alliance" not in d.types:
         raise UsageError(f"{d.label} is not an alliance (its types: {', '.join(d.types)})")
-    store = engine.graph.store
-    a = ox.NamedNode(iri)
-    types = {}
-    for r in store.query(ORG_TYPES, bindings={"a": a}):
-        label = _v(r.get("type_label")) or shorten(r["type"].value)
-        types.setdefault(r["org"].value, label)
-    roles: dict[str, dict[str, list]] = {k: {} for k in ROLE_NAMES}
+    kind_of = kinds(g, cache)
+    roles: dict[str, dict[str, list[dict[str, str] | None]]] = {k: {} for k in ROLE_NAMES}
     seen: set[tuple[str, str]] = set()
 
     def add(role: str, org: str, label: str | None) -> None:
         if (role, org) in seen:
             return
         seen.add((role, org))
-        kind = types.get(org, "组织 organisation")
-        roles[role].setdefault(kind, []).append(link(org, label))
+        roles[role].setdefault(kind_of.get(org, UNKNOWN_KIND), []).append(link(org, label))
 
-    for r in named(engine, "alliance-members", alliance=iri):
-        add(_v(r["role"]), r["member"].value, _v(r.get("member_label")))
-    for r in named(engine, "supporting-institutions", alliance=iri):
-        add("supporting", r["institution"].value, _v(r.get("institution_label")))
+    for r in g.named("alliance-members", alliance=iri):
+        add(str(_v(r["role"])), _s(r["member"]), _v(r.get("member_label")))
+    for r in g.named("supporting-institutions", alliance=iri):
+        add("supporting", _s(r["institution"]), _v(r.get("institution_label")))
     outputs: dict[str, dict[str, Any]] = {}
-    for r in named(engine, "alliance-outputs", developer=iri):
-        doc = r["document"].value
+    for r in g.named("alliance-outputs", developer=iri):
+        doc = _s(r["document"])
         o = outputs.setdefault(
             doc,
             {"doc": link(doc, _v(r.get("document_label"))), "kind": _v(r["kind"]), "fields": []},
@@ -172,20 +245,19 @@ def alliance(engine: Any, iri: str) -> dict[str, Any]:
         if field and field not in o["fields"]:
             o["fields"].append(field)
     focus = [
-        link(r["field"].value, _v(r.get("field_label")))
-        for r in named(engine, "focus-industries", alliance=iri)
+        link(_s(r["field"]), _v(r.get("field_label")))
+        for r in g.named("focus-industries", alliance=iri)
     ]
     events = [
-        link(r["event"].value, _v(r.get("event_label")))
-        for r in named(engine, "events", organizer=iri)
+        link(_s(r["event"]), _v(r.get("event_label"))) for r in g.named("events", organizer=iri)
     ]
     assisted = [
         {
-            "who": link(r["helped"].value, _v(r.get("helped_label"))),
+            "who": link(_s(r["helped"]), _v(r.get("helped_label"))),
             "evidence": _v(r.get("evidence")),
         }
-        for r in named(engine, "assistance")
-        if r["helper"].value == iri
+        for r in g.named("assistance")
+        if _s(r["helper"]) == iri
     ]
     by_role = [
         {
@@ -202,7 +274,7 @@ def alliance(engine: Any, iri: str) -> dict[str, Any]:
         "label": d.label,
         "label_en": d.label_en,
         "aliases": d.aliases,
-        "entity_href": link(iri)["href"],
+        "entity_href": entity_href(iri),
         "roles": by_role,
         "focus": _unique(focus),
         "outputs": list(outputs.values()),
@@ -211,102 +283,51 @@ def alliance(engine: Any, iri: str) -> dict[str, Any]:
     }
 
 
-def _unique(items: list) -> list:
-    out = []
-    for x in items:
-        if x not in out:
-            out.append(x)
-    return out
-
-
 # -- the named query library ------------------------------------------------------------------
 
 
-def examples_for_page() -> list[dict[str, Any]]:
-    """The named queries as the query page lists them, each with a link that runs it."""
-    from ..library import load_library
-
+def examples_for_page(g: AllianceGraph) -> list[dict[str, Any]]:
+    """The named queries as the query page lists them: each query's ``to_dict()`` (the same
+    fields as ``alliancegraph queries --format json``) and a link that runs it."""
     out = []
-    for nq in load_library().values():
-        query = {"name": nq.name}
-        for p in nq.params:
-            if p.required and p.example:
-                query["p." + p.name] = p.example
-        out.append(
-            {
-                "name": nq.name,
-                "summary_zh": nq.summary_zh,
-                "summary_en": nq.summary,
-                "description": nq.description,
-                "view": nq.view,
-                "parameters": [
-                    {
-                        "name": p.name,
-                        "type": p.type,
-                        "required": p.required,
-                        "description": p.description,
-                        "placeholder": p.example or "",
-                    }
-                    for p in nq.params
-                ],
-                "href": "/query?" + urlencode(query),
-            }
-        )
+    for nq in g.queries():
+        entry = nq.to_dict()
+        query = {"name": entry["name"]}
+        for p in entry["params"]:
+            if p["required"] and p["example"]:
+                query["p." + p["name"]] = p["example"]
+        out.append({**entry, "href": "/query?" + urlencode(query)})
     return out
 
 
 def example_text(
-    name: str, values: dict[str, str] | None = None, engine: Any = None, bound: bool = True
+    g: AllianceGraph, name: str, values: dict[str, str] | None = None, bound: bool = True
 ) -> str:
-    """The query ``name`` as a SPARQL client would send it: its PREFIX lines (not its ``#+``
-    header), and the given
-    parameter values bound in a VALUES block written by Oxigraph's serialiser (so a value
-    is only ever a term). Empty values are left unbound; ``bound=False`` skips binding
-    (and the check for required parameters) to show the text in the editor."""
-    from ..library import bind, get, standalone_text
-    from ..store import with_values
-
-    nq = get(name)
-    # The page shows the header (summary, description, parameters) above the editor.
-    text = "".join(
-        line for line in standalone_text(nq).splitlines(keepends=True) if not line.startswith("#+")
-    )
-    if not bound:
-        return text
-    given = {k: v for k, v in (values or {}).items() if v not in (None, "")}
-    source = engine.graph.store if engine is not None else None
-    bindings = bind(nq, given, source)
-    return with_values(text, bindings) if bindings else text
-
-
-def examples_for_sd(endpoint: str) -> list[ox.Triple]:
-    """The library as SHACL-SPARQL executables (``library.example_quads``), each with
-    ``schema:target`` this endpoint, for the service description."""
-    from ..library import example_quads
-
-    triples = [q.triple for q in example_quads(GRAPH_EXAMPLES)]
-    executable = ox.NamedNode(SH + "SPARQLExecutable")
-    targets = [
-        ox.Triple(t.subject, ox.NamedNode(SCHEMA + "target"), ox.NamedNode(endpoint))
-        for t in triples
-        if t.predicate.value == RDF + "type" and t.object == executable
-    ]
-    return sorted(triples + targets, key=lambda t: str(t.subject))
+    """The query ``name`` as a SPARQL client would send it (``g.query_text``): PREFIX
+    lines, the given values bound in a VALUES block; ``bound=False`` to show the text in
+    the editor before every required value is given."""
+    return g.query_text(name, values, bound=bound)
 
 
 # -- results ---------------------------------------------------------------------------------
 
 
+def _ours(row: tuple[Term | None, ...]) -> int:
+    """How many of our entities a row holds."""
+    return sum(
+        1 for t in row if t is not None and term_json(t)["type"] == "uri" and _s(t).startswith(AGR)
+    )
+
+
 def result_table(result: QueryResult, shown: int) -> dict[str, Any]:
-    """A result as table rows of :class:`~.pages.Cell`, at most ``shown`` of them.
+    """A result as table rows of :class:`Cell`, at most ``shown`` of them.
 
     ``pairs`` is true when a row links two of our entities (two IRI columns), so the result
     can be drawn as a graph.
     """
-    from .pages import cell
-
     if result.kind == "ask":
         return {"kind": "ask", "boolean": bool(result.boolean), "total": 1, "pairs": False}
+    rows: list[tuple[Term | None, ...]]
     if result.kind == "graph":
         head = ["subject", "predicate", "object"]
         rows = [(t.subject, t.predicate, t.object) for t in result.triples]
@@ -319,19 +340,13 @@ def result_table(result: QueryResult, shown: int) -> dict[str, Any]:
         "rows": [[cell(t) for t in row] for row in rows[:shown]],
         "total": len(rows),
         "shown": min(shown, len(rows)),
-        "pairs": any(len(_ours(row)) >= 2 for row in rows[:shown]),
+        "pairs": any(_ours(row) >= 2 for row in rows[:shown]),
     }
 
 
-def _ours(row) -> list[tuple[int, str]]:
-    return [
-        (i, t.value)
-        for i, t in enumerate(row)
-        if isinstance(t, ox.NamedNode) and t.value.startswith(AGR)
-    ]
-
-
 # -- network views ----------------------------------------------------------------------------
+
+VIEW_KINDS = ("ego", "alliance")
 
 
 def views_available() -> bool:
@@ -340,134 +355,17 @@ def views_available() -> bool:
     return importlib.util.find_spec("alliancegraph.views") is not None
 
 
-class _Cache:
-    """A small LRU of rendered views: the store is read-only, so a view never goes stale."""
-
-    def __init__(self, size: int = 64):
-        self.size = size
-        self.items: OrderedDict[tuple, str] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, make) -> str:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_views = _Cache()
-
-VIEW_KINDS = ("ego", "alliance")
-
-
-def view_html(engine: Any, kind: str, iri: str) -> str:
+def view_html(g: AllianceGraph, cache: Cache, kind: str, iri: str) -> str:
     """The self-contained HTML of a network view (ego or alliance) of one entity."""
-    from .. import views
-
     if kind not in VIEW_KINDS:
         raise UsageError(f"unknown view {kind!r}; expected one of {', '.join(VIEW_KINDS)}")
-    return _views.get(
-        (id(engine), kind, iri), lambda: views.make(engine.graph, kind, f"<{iri}>").html
-    )
+    return cache.get((id(g), kind, iri), lambda: g.view(kind, f"<{iri}>").html)
 
 
-def results_view(engine: Any, sparql: str) -> str:
-    """A query result drawn as a network: in each row, the first two of our entities are
-    joined by an edge. The edge is named by a property in the row (an IRI that is not one
-    of our entities, shown by its label), else by a ``role``/``relation``/``kind`` value,
-    else by the second entity's column; an ``evidence`` column goes to its tooltip."""
-    import networkx as nx
-
-    from .. import views
-
-    def make() -> str:
-        result = engine.query(sparql)
-        if result.kind == "graph":
-            head = ["subject", "predicate", "object"]
-            rows = [(t.subject, t.predicate, t.object) for t in result.triples]
-        else:
-            head, rows = list(result.variables), list(result.rows)
-        col = {h: k for k, h in enumerate(head)}
-        labels: dict[str, str] = {}
-        for row in rows:
-            for k, t in enumerate(row):
-                for suffix in ("_label", "_title", "Label"):
-                    m = col.get(head[k] + suffix)
-                    if m is not None and isinstance(t, ox.NamedNode) and row[m] is not None:
-                        labels.setdefault(t.value, row[m].value)
-        G = nx.MultiDiGraph()
-        edges = []
-        for row in rows:
-            ours = _ours(row)
-            if len(ours) < 2:
-                continue
-            (i, a), (j, b) = ours[:2]
-            prop = next(
-                (
-                    t.value
-                    for k, t in enumerate(row)
-                    if k not in (i, j)
-                    and isinstance(t, ox.NamedNode)
-                    and t.value not in labels
-                    and not t.value.startswith(AGR)
-                ),
-                None,
-            )
-            word = next(
-                (
-                    row[col[h]].value
-                    for h in ("role", "relation", "kind")
-                    if h in col and row[col[h]]
-                ),
-                None,
-            )
-            evidence = (
-                row[col["evidence"]].value if "evidence" in col and row[col["evidence"]] else ""
-            )
-            for n in (a, b):
-                if n not in G:
-                    G.add_node(n, label=labels.get(n, shorten(n)), type=None)
-            edges.append((a, b, prop, word or head[j], evidence))
-        if not G:
-            raise UsageError("the result holds no pairs of entities to draw")
-        props = {e[2] for e in edges if e[2]}
-        names = {}
-        if props:
-            values = " ".join(str(ox.NamedNode(p)) for p in props)
-            for r in engine.graph.query(
-                f"SELECT ?p ?l WHERE {{ VALUES ?p {{ {values} }} ?p rdfs:label ?l "
-                'FILTER(lang(?l) = "zh") }'
-            ):
-                names[r["p"].value] = r["l"].value
-        for a, b, prop, fallback, evidence in edges:
-            label = names.get(prop) or (shorten(prop) if prop else fallback)
-            G.add_edge(a, b, predicate=shorten(prop) if prop else fallback, label=label,
-                       evidence=evidence)  # fmt: skip
-        values = " ".join(str(ox.NamedNode(n)) for n in G)
-        types = engine.graph.query(
-            f"SELECT ?s ?t ?zh ?en WHERE {{ VALUES ?s {{ {values} }} ?s a ?t "
-            "FILTER(STRSTARTS(STR(?t), STR(ag:))) "
-            "FILTER NOT EXISTS { ?s a ?sub . ?sub rdfs:subClassOf+ ?t FILTER(?sub != ?t) } "
-            'OPTIONAL { ?t rdfs:label ?zh FILTER(lang(?zh) = "zh") } '
-            'OPTIONAL { ?t rdfs:label ?en FILTER(lang(?en) = "en") } }'
-        )
-        classes: dict[str, dict[str, str]] = {}
-        for r in types:
-            cls = shorten(r["t"].value)
-            G.nodes[r["s"].value]["type"] = cls
-            zh, en = _v(r.get("zh")), _v(r.get("en"))
-            classes[cls] = {"zh": zh or en or cls, "en": en or zh or cls}
-        for _, d in G.nodes(data=True):
-            if d["type"] is None:
-                d["type"] = "entity"
-        return views.render(
-            G, kind="results", title="查询结果 query result", type_labels=classes
-        ).html
-
-    return _views.get((id(engine), "results", sparql), make)
+def results_view(
+    g: AllianceGraph, cache: Cache, run: Callable[[str], QueryResult], sparql: str
+) -> str:
+    """A query result drawn as a network (``g.result_view``): in each row, the first two
+    of our entities are joined by an edge. ``run`` answers the user's query (checked, under
+    the server's limits) when the view is not cached yet."""
+    return cache.get((id(g), "results", sparql), lambda: g.result_view(run(sparql)).html)

@@ -10,19 +10,26 @@ strings, and never run a query on the event loop (everything goes through the en
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import jinja2
-import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import AllianceGraphError, AmbiguousEntity, UnknownEntity
 from ..namespaces import AGR, shorten
+from . import data
+from .data import Cell, cell, entity_href
+from .protocol import status_of
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,45 +56,6 @@ _env = jinja2.Environment(
 )
 
 
-# -- cells: how a term appears in a page ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A term ready for a template: text to show, a link if it is one of our entities, and
-    the language or datatype shown beside a literal."""
-
-    text: str
-    href: str | None = None
-    note: str | None = None
-    title: str | None = None
-
-
-def entity_href(iri: str) -> str:
-    """The explorer page of an IRI: ``/entity/<slug>`` for ours, ``/entity?iri=`` else."""
-    if iri.startswith(AGR) and "/" not in iri[len(AGR) :]:
-        return "/entity/" + iri[len(AGR) :]
-    return "/entity?" + urlencode({"iri": iri})
-
-
-def cell(term: Any, label: str | None = None) -> Cell:
-    """A cell for an Oxigraph term (or None)."""
-    if term is None:
-        return Cell("")
-    if isinstance(term, ox.NamedNode):
-        short = shorten(term.value)
-        href = entity_href(term.value) if term.value.startswith(AGR) else None
-        return Cell(label or short, href, None, term.value)
-    if isinstance(term, ox.BlankNode):
-        return Cell(f"_:{term.value}")
-    if isinstance(term, ox.Literal):
-        note = term.language or None
-        if not note and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            note = shorten(term.datatype.value)
-        return Cell(term.value, None, note)
-    return Cell(str(term))
-
-
 # -- rendering ------------------------------------------------------------------------------
 
 
@@ -100,20 +68,19 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 
 def error_page(request: Request, error: Exception, status: int | None = None) -> HTMLResponse:
-    from .app import status_of
-
     return render(
         request, "error.html", status=status or status_of(error), title="error", message=str(error)
     )
 
 
-async def run(request: Request, fn, *args):
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def run(request: Request, fn: Callable[..., T], *args: Any) -> T:
     """Run blocking work through the app's engine (worker thread, deadline)."""
-    return await request.app.state.engine.run(fn, *args)
-
-
-def graph_of(request: Request) -> Any:
-    return request.app.state.engine.graph
+    return await engine_of(request).run(fn, *args)
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -121,51 +88,34 @@ def graph_of(request: Request) -> Any:
 
 async def home(request: Request) -> Response:
     """Reported figures beside what the graph knows, and the alliances."""
-    from . import data
-
     try:
-        overview = await run(request, data.overview, request.app.state.engine)
+        overview = await run(request, data.overview, engine_of(request).graph)
     except AllianceGraphError as e:
         return error_page(request, e)
     return render(request, "home.html", nav="home", **overview)
 
 
 async def search_page(request: Request) -> Response:
-    """Entities by zh/en name, alias or pinyin (``search.find``), best first."""
-    from ..search import find
-
+    """Entities by zh/en name, alias or pinyin (``g.find``), best first."""
     q = request.query_params.get("q", "").strip()
     matches = []
     if q:
         try:
-            matches = await run(request, find, graph_of(request), q, 50)
+            matches = await run(request, engine_of(request).graph.find, q, 50)
         except AllianceGraphError as e:
             return error_page(request, e)
-    rows = [
-        {
-            "label": m.label,
-            "label_en": m.label_en,
-            "type": m.type,
-            "matched": m.matched,
-            "kind": m.kind,
-            "href": entity_href(m.iri),
-            "iri": m.iri,
-        }
-        for m in matches
-    ]
+    rows = [{**m.to_dict(), "href": entity_href(m.iri)} for m in matches]
     return render(request, "search.html", nav="search", title=q or "search", q=q, rows=rows)
 
 
 async def entity_page(request: Request) -> Response:
     """Labels, aliases, types, every fact with its evidence and source, and the ego view."""
-    from ..search import describe
-
     slug = request.path_params.get("slug")
     iri = AGR + slug if slug else request.query_params.get("iri", "")
     if not iri:
         return RedirectResponse("/search", status_code=303)
     try:
-        d = await run(request, describe, graph_of(request), f"<{iri}>")
+        d = await run(request, engine_of(request).graph.describe, f"<{iri}>")
     except UnknownEntity:
         return error_page(request, UnknownEntity(iri), 404)
     except AmbiguousEntity as e:  # pragma: no cover - an IRI is never ambiguous
@@ -200,11 +150,10 @@ async def entity_page(request: Request) -> Response:
 
 async def alliance_page(request: Request) -> Response:
     """An alliance: members by type and role, what it produced, and the alliance view."""
-    from . import data
-
+    engine = engine_of(request)
     iri = AGR + request.path_params["slug"]
     try:
-        a = await run(request, data.alliance, request.app.state.engine, iri)
+        a = await run(request, data.alliance, engine.graph, iri, engine.cache)
     except UnknownEntity:
         return error_page(request, UnknownEntity(iri), 404)
     except AllianceGraphError as e:
@@ -220,10 +169,8 @@ async def alliance_page(request: Request) -> Response:
 
 
 async def alliances_page(request: Request) -> Response:
-    from . import data
-
     try:
-        rows = await run(request, data.alliances, request.app.state.engine)
+        rows = await run(request, data.alliances, engine_of(request).graph)
     except AllianceGraphError as e:
         return error_page(request, e)
     return render(request, "alliances.html", nav="alliances", title="联盟 alliances", rows=rows)
@@ -231,9 +178,7 @@ async def alliances_page(request: Request) -> Response:
 
 async def query_page(request: Request) -> Response:
     """The editor, the named queries as examples, and the result of the query in the URL."""
-    from . import data
-
-    engine = request.app.state.engine
+    engine = engine_of(request)
     params = request.query_params
     text = params.get("query", "")
     name = params.get("name", "")
@@ -241,7 +186,7 @@ async def query_page(request: Request) -> Response:
     error = None
     result = None
     try:
-        library = await run(request, data.examples_for_page)
+        library = await run(request, data.examples_for_page, engine.graph)
     except AllianceGraphError as e:
         library, error = [], str(e)
     if name and error is None:
@@ -249,14 +194,16 @@ async def query_page(request: Request) -> Response:
         if example is None:
             error = f"no named query {name!r}"
         else:
-            values = {p["name"]: params.get("p." + p["name"], "") for p in example["parameters"]}
+            values = {p["name"]: params.get("p." + p["name"], "") for p in example["params"]}
             example = {**example, "values": values}
             missing = [
-                p["name"] for p in example["parameters"] if p["required"] and not values[p["name"]]
+                p["name"] for p in example["params"] if p["required"] and not values[p["name"]]
             ]
             if not text:
                 try:
-                    text = await run(request, data.example_text, name, values, engine, not missing)
+                    text = await run(
+                        request, data.example_text, engine.graph, name, values, not missing
+                    )
                 except AllianceGraphError as e:
                     error = str(e)
             if missing and error is None and not params.get("query"):
@@ -306,31 +253,31 @@ async def view_src(request: Request, kind: str, iri: str) -> str | None:
     view to show (views not installed, or the entity is not part of the network, such as a
     source document). The view is built here, cached, and served from the cache to the
     iframe, so the page never embeds an error."""
-    from . import data
-
     if not data.views_available():
         return None
+    engine = engine_of(request)
     try:
-        await run(request, data.view_html, request.app.state.engine, kind, iri)
+        await run(request, data.view_html, engine.graph, engine.cache, kind, iri)
     except AllianceGraphError:
         return None
     return f"/view/{kind}?" + urlencode({"iri": iri})
 
 
 async def view(request: Request) -> Response:
-    """A self-contained network view (views.py), loaded in a sandboxed iframe."""
-    from . import data
-
+    """A self-contained network view (``g.view``), loaded in a sandboxed iframe."""
+    engine = engine_of(request)
     kind = request.path_params["kind"]
     try:
         if kind == "results":
             html = await run(
-                request, data.results_view, request.app.state.engine, request.query_params["query"]
-            )
+                request, data.results_view, engine.graph, engine.cache, engine.query,
+                request.query_params["query"],
+            )  # fmt: skip
         else:
             html = await run(
-                request, data.view_html, request.app.state.engine, kind, request.query_params["iri"]
-            )
+                request, data.view_html, engine.graph, engine.cache, kind,
+                request.query_params["iri"],
+            )  # fmt: skip
     except KeyError:
         return Response("error: missing iri or query\n", status_code=400, media_type="text/plain")
     except AllianceGraphError as e:
@@ -356,11 +303,4 @@ def routes() -> list[Route]:
     ]
 
 
-def examples(endpoint: str) -> list:
-    """The named queries for the service description (blocking; run in a worker)."""
-    from . import data
-
-    return data.examples_for_sd(endpoint)
-
-
-__all__ = ["Cell", "cell", "entity_href", "examples", "routes"]
+__all__ = ["Cell", "cell", "entity_href", "routes"]

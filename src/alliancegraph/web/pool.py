@@ -7,8 +7,9 @@ small queries, so it keeps a few long-lived workers instead, each with its own r
 handle on the store; a query that outlives its deadline has its worker killed (the query
 really stops, its CPU is given back) and a fresh worker takes the slot.
 
-This module imports only the light layers (store, results, errors): it is what each worker
-process loads. It must never open the store for writing.
+Each worker opens the graph through the API (:meth:`AllianceGraph.open_store`, read-only)
+and answers with :func:`answer`, the same function the app uses on a memory or remote
+store. It must never open the store for writing.
 """
 
 from __future__ import annotations
@@ -19,24 +20,23 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AllianceGraphError, EndpointError, QueryTimeout
-from ..results import QueryResult
+from ..results import QueryResult, Term
+from . import protocol
+from .protocol import TooManyRows
 
+if TYPE_CHECKING:
+    from ..graph import AllianceGraph
 
-class TooManyRows(AllianceGraphError):
-    """A result longer than the server sends; the message says how to page through it."""
-
-    def __init__(self, cap: int):
-        self.cap = cap
-        super().__init__(
-            f"the result has more than {cap:,} rows, the most this server sends; "
-            "add LIMIT and OFFSET to page through it, or restart it with a larger --max-rows"
-        )
+#: One request to a worker: ``("query", sparql, bindings, max_rows)`` or
+#: ``("protocol", sparql, accept, format, max_rows)``.
+Request = tuple[Any, ...]
 
 
 def check_rows(result: QueryResult, cap: int | None) -> QueryResult:
@@ -45,26 +45,20 @@ def check_rows(result: QueryResult, cap: int | None) -> QueryResult:
     return result
 
 
-def answer(store: Any, request: tuple, timeout: float | None = None) -> Any:
-    """Do one request on ``store`` (in a worker, or in a thread for other stores).
+def answer(graph: AllianceGraph, request: Request, timeout: float | None = None) -> Any:
+    """Do one request on ``graph`` (in a worker, or in a thread for other stores).
 
     ``("query", sparql, bindings, max_rows)`` returns a :class:`QueryResult`;
     ``("protocol", sparql, accept, fmt, max_rows)`` returns ``(format key, bytes)`` already
     serialised in the negotiated format, so large results cross the pipe once.
     """
-    from . import protocol
-
     op = request[0]
     if op == "query":
         _, sparql, bindings, max_rows = request
-        if bindings:
-            result = store.query(sparql, timeout=timeout, bindings=bindings)
-        else:
-            result = store.query(sparql, timeout=timeout)
-        return check_rows(result, max_rows)
+        return check_rows(graph.query(sparql, timeout=timeout, bindings=bindings), max_rows)
     if op == "protocol":
         _, sparql, accept, fmt, max_rows = request
-        result = check_rows(store.query(sparql, timeout=timeout), max_rows)
+        result = check_rows(graph.query(sparql, timeout=timeout), max_rows)
         key = protocol.negotiate(result.kind, accept, fmt)
         return key, protocol.serialize(result, key).encode("utf-8")
     raise ValueError(f"unknown request {op!r}")
@@ -94,14 +88,15 @@ def _unpack(module: str, name: str, message: str, attrs: dict) -> Exception:
         return EndpointError(f"query failed: {name}: {message}")
 
 
-def _serve(path: str, conn: Any) -> None:  # pragma: no cover - runs in the worker process
-    """A worker: open the store read-only, then answer requests until the pipe closes."""
+def _serve(path: str, conn: Connection) -> None:  # pragma: no cover - in the worker process
+    """A worker: open the graph's store read-only, then answer requests until the pipe
+    closes."""
     import signal
 
-    from ..store import EmbeddedStore
+    from ..graph import AllianceGraph
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    store = EmbeddedStore.open(Path(path))
+    graph = AllianceGraph.open_store(path)
     conn.send(("ready", None))
     while True:
         try:
@@ -109,7 +104,7 @@ def _serve(path: str, conn: Any) -> None:  # pragma: no cover - runs in the work
         except (EOFError, OSError):
             return
         try:
-            reply = ("ok", answer(store, request))
+            reply = ("ok", answer(graph, request))
         except AllianceGraphError as e:
             reply = ("error", _pack(e))
         except Exception as e:
@@ -122,8 +117,8 @@ def _serve(path: str, conn: Any) -> None:  # pragma: no cover - runs in the work
 
 @dataclass(eq=False)
 class _Worker:
-    process: Any
-    conn: Any
+    process: subprocess.Popen[bytes]
+    conn: Connection
 
     def stop(self) -> None:
         try:
@@ -138,8 +133,8 @@ class WorkerPool:
     """``size`` worker processes on the read-only store at ``path``.
 
     >>> pool = WorkerPool(build.store_path, size=2)  # doctest: +SKIP
-    >>> pool.call(("query", "ASK { ?s ?p ?o }", None, None), timeout=5).boolean  # doctest: +SKIP
-    True
+    >>> pool.call(("query", sparql, None, None), timeout=5)  # doctest: +SKIP
+    <QueryResult …>
     """
 
     def __init__(self, path: Path, size: int = 4):
@@ -200,7 +195,7 @@ class WorkerPool:
         if not self._closed:
             threading.Thread(target=self._add, daemon=True).start()
 
-    def call(self, request: tuple, timeout: float) -> Any:
+    def call(self, request: Request, timeout: float) -> Any:
         """Send ``request`` to an idle worker; QueryTimeout if it is not answered in time
         (the worker is then killed, which stops the query)."""
         deadline = time.monotonic() + timeout
@@ -252,9 +247,14 @@ class PooledStore:
         self.max_rows = max_rows
 
     def query(
-        self, sparql: str, timeout: float | None = None, bindings: dict | None = None
+        self,
+        sparql: str,
+        timeout: float | None = None,
+        bindings: Mapping[str, Term] | None = None,
     ) -> QueryResult:
-        return self.pool.call(("query", sparql, bindings, self.max_rows), timeout or self.timeout)
+        request = ("query", sparql, dict(bindings) if bindings else None, self.max_rows)
+        result: QueryResult = self.pool.call(request, timeout or self.timeout)
+        return result
 
     def describe_location(self) -> str:
         return f"embedded Oxigraph store at {self.pool.path} ({self.pool.size} query workers)"

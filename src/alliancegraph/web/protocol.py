@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Protocol, read-only: what a request asks for and how the answer is typed.
 
 Pure functions, no web framework: reading the operation out of a GET or POST, refusing
-updates, negotiating the result format from ``Accept`` (or ``format=``), and the service
-description. Must never run a query or touch the store; the app does that in a worker.
+updates, and negotiating the result format from ``Accept`` (or ``format=``). The service
+description's triples come from :mod:`alliancegraph.service`. Must never run a query or
+touch the store; the app does that in a worker.
 """
 
 from __future__ import annotations
@@ -11,63 +12,54 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
-
-from ..errors import AllianceGraphError
-from ..namespaces import DCTERMS, PREFIXES, RDF, RDFS, SH
+from .. import formats
+from ..errors import AllianceGraphError, EndpointError, QuerySyntaxError, QueryTimeout, UsageError
 from ..results import QueryResult
+from ..service import SD
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
+__all__ = [
+    "GRAPH_ACCEPT",
+    "GRAPH_NAMES",
+    "NO_SERVICE",
+    "READ_ONLY",
+    "RESULT_ACCEPT",
+    "RESULT_NAMES",
+    "SD",
+    "Operation",
+    "ProtocolError",
+    "TooManyRows",
+    "accept_ranges",
+    "content_type",
+    "is_update",
+    "negotiate",
+    "operation",
+    "serialize",
+    "status_of",
+    "uses_service",
+]
 
-#: What a result is sent as, by our format key: media type and the W3C format IRI.
-MEDIA: dict[str, tuple[str, str]] = {
-    "json": ("application/sparql-results+json", FORMATS + "SPARQL_Results_JSON"),
-    "xml": ("application/sparql-results+xml", FORMATS + "SPARQL_Results_XML"),
-    "csv": ("text/csv", FORMATS + "SPARQL_Results_CSV"),
-    "tsv": ("text/tab-separated-values", FORMATS + "SPARQL_Results_TSV"),
-    "ttl": ("text/turtle", FORMATS + "Turtle"),
-    "nt": ("application/n-triples", FORMATS + "N-Triples"),
-    "jsonld": ("application/ld+json", FORMATS + "JSON-LD"),
-    "rdfxml": ("application/rdf+xml", FORMATS + "RDF_XML"),
+#: Media types accepted for rows and booleans (SELECT, ASK), from the format registry;
+#: the first is the default.
+RESULT_ACCEPT: dict[str, str] = {
+    media: f.name for f in formats.served("results") for media in (f.media_type, *f.accepts)
 }
-
-#: Accepted media types for rows and booleans (SELECT, ASK); the first is the default.
-RESULT_ACCEPT = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
+#: Media types accepted for graphs (CONSTRUCT, DESCRIBE); the first is the default.
+GRAPH_ACCEPT: dict[str, str] = {
+    media: f.name for f in formats.served("rdf") for media in (f.media_type, *f.accepts)
 }
-#: Accepted media types for graphs (CONSTRUCT, DESCRIBE); the first is the default.
-GRAPH_ACCEPT = {
-    "text/turtle": "ttl",
-    "application/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "application/ld+json": "jsonld",
-    "application/x-json+ld": "jsonld",
-    "application/rdf+xml": "rdfxml",
-}
-#: ``format=`` / ``output=`` values (SPARQLWrapper sends these too) per kind of result.
-RESULT_NAMES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv"}
-GRAPH_NAMES = {
-    "ttl": "ttl",
+#: ``format=`` / ``output=`` values (SPARQLWrapper sends these too) per kind of result:
+#: the registry's names, and for graphs the other names clients use.
+RESULT_NAMES: dict[str, str] = {f.name: f.name for f in formats.served("results")}
+GRAPH_NAMES: dict[str, str] = {
+    **{f.name: f.name for f in formats.served("rdf")},
     "turtle": "ttl",
     "n3": "ttl",
-    "nt": "nt",
     "ntriples": "nt",
     "n-triples": "nt",
-    "jsonld": "jsonld",
     "json-ld": "jsonld",
     "json": "jsonld",
     "xml": "rdfxml",
     "rdf+xml": "rdfxml",
-    "rdfxml": "rdfxml",
 }
 
 _UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
@@ -85,6 +77,32 @@ class ProtocolError(AllianceGraphError):
         super().__init__(message)
 
 
+class TooManyRows(AllianceGraphError):
+    """A result longer than the server sends; the message says how to page through it."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        super().__init__(
+            f"the result has more than {cap:,} rows, the most this server sends; "
+            "add LIMIT and OFFSET to page through it, or restart it with a larger --max-rows"
+        )
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status for an error of ours."""
+    if isinstance(error, ProtocolError):
+        return error.status
+    if isinstance(error, QuerySyntaxError | UsageError):
+        return 400
+    if isinstance(error, TooManyRows):
+        return 403
+    if isinstance(error, QueryTimeout):
+        return 503
+    if isinstance(error, EndpointError):
+        return 502
+    return 500
+
+
 @dataclass
 class Operation:
     """One query read from a request, with the format names it asked for (if any)."""
@@ -94,16 +112,13 @@ class Operation:
 
 
 def is_update(text: str) -> bool:
-    """True if ``text`` is a SPARQL Update (after its prologue and comments), not a query.
-
-    >>> is_update("PREFIX a: <http://a/> INSERT DATA { a:x a:y a:z }")
-    True
-    >>> is_update("# DELETE me\\nSELECT * WHERE { ?s ?p ?o }")
-    False
-    """
-    rest = text[_PROLOGUE.match(text).end() :]
+    """True if ``text`` is a SPARQL Update: its first keyword after the prologue (PREFIX and
+    BASE lines) and comments is an update keyword (INSERT, DELETE, LOAD … or WITH), so a
+    comment that mentions DELETE does not count (``tests/test_web.py`` has examples)."""
+    prologue = _PROLOGUE.match(text)  # always matches (every part is optional)
+    rest = text[prologue.end() if prologue else 0 :]
     m = re.match(r"([A-Za-z]+)", rest)
-    return bool(m) and (m.group(1).upper() in _UPDATE_KEYWORDS or m.group(1).upper() == "WITH")
+    return m is not None and m.group(1).upper() in (*_UPDATE_KEYWORDS, "WITH")
 
 
 _HIDDEN = re.compile(
@@ -115,13 +130,9 @@ _SERVICE = re.compile(r"(?<![?$:\w])SERVICE(?![\w:])", re.I)
 
 
 def uses_service(text: str) -> bool:
-    """True if the query calls another endpoint (``SERVICE``), outside strings and comments.
-
-    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }')
-    True
-    >>> uses_service('SELECT ?service { ?service rdfs:label "SERVICE" } # SERVICE')
-    False
-    """
+    """True if the query calls another endpoint: the keyword ``SERVICE`` outside strings,
+    IRIs and comments, and not a variable or prefixed name (``?service`` does not count;
+    ``tests/test_web.py`` has examples)."""
     return bool(_SERVICE.search(_HIDDEN.sub(" ", text)))
 
 
@@ -177,8 +188,8 @@ def operation(
     text = queries[0]
     if is_update(text):
         raise ProtocolError(403, READ_ONLY)
-    fmt = (fields.get("format") or fields.get("output") or [None])[0]
-    return Operation(text, fmt)
+    asked = fields.get("format") or fields.get("output")
+    return Operation(text, asked[0] if asked else None)
 
 
 def accept_ranges(header: str) -> list[str]:
@@ -225,65 +236,10 @@ def negotiate(kind: str, accept: str, fmt: str | None = None) -> str:
 
 
 def content_type(fmt: str) -> str:
-    media = MEDIA[fmt][0]
-    return media if media.endswith("json") else f"{media}; charset=utf-8"
+    """The Content-Type header for a negotiated format name."""
+    return formats.get(fmt).content_type
 
 
 def serialize(result: QueryResult, fmt: str) -> str:
-    """The result in the negotiated format (RDF/XML for graphs is ``rdfxml`` here)."""
-    return result.serialize("xml" if fmt == "rdfxml" else fmt)
-
-
-_RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-
-
-def serialize_graph(triples: list[ox.Triple], fmt: str) -> str:
-    """Triples in a graph format, with the contract's prefixes and sd:, sh: in Turtle."""
-    kwargs = {}
-    if fmt == "ttl":
-        kwargs["prefixes"] = {**PREFIXES, "sd": SD, "sh": SH}
-    return ox.serialize(triples, format=_RDF_FORMATS[fmt], **kwargs).decode("utf-8")
-
-
-def service_description(
-    endpoint: str, examples: list[ox.Triple] | None = None, federated: bool = False
-) -> list[ox.Triple]:
-    """The SPARQL 1.1 Service Description of ``endpoint`` (sd: vocabulary), followed by
-    ``examples``: the named queries as SHACL-SPARQL executables (as SIB's sparql-examples
-    publish them, each with ``schema:target`` the endpoint)."""
-    sd = SD
-    n, lit = ox.NamedNode, ox.Literal
-    me = n(endpoint)
-    a = n(RDF + "type")
-    out: list[ox.Triple] = [
-        ox.Triple(me, a, n(sd + "Service")),
-        ox.Triple(me, n(sd + "endpoint"), me),
-        ox.Triple(me, n(sd + "supportedLanguage"), n(sd + "SPARQL11Query")),
-        ox.Triple(me, n(sd + "feature"), n(sd + "UnionDefaultGraph")),
-        ox.Triple(me, n(DCTERMS + "title"), lit("alliancegraph SPARQL endpoint", language="en")),
-        ox.Triple(
-            me,
-            n(DCTERMS + "title"),
-            lit("重庆产业技术创新战略联盟知识图谱 SPARQL 端点", language="zh"),
-        ),
-        ox.Triple(
-            me,
-            n(RDFS + "comment"),
-            lit(
-                "Read-only. The default graph is the union of all named graphs; the prefixes "
-                + ", ".join(f"{p}:" for p in PREFIXES)
-                + " are predeclared.",
-                language="en",
-            ),
-        ),
-    ]
-    if federated:
-        out.append(ox.Triple(me, n(sd + "feature"), n(sd + "BasicFederatedQuery")))
-    out += [ox.Triple(me, n(sd + "resultFormat"), n(iri)) for _, iri in MEDIA.values()]
-    out += examples or []
-    return out
+    """The result in the negotiated format name (RDF/XML for graphs is ``rdfxml``)."""
+    return result.serialize(fmt)

@@ -1,0 +1,172 @@
+"""What the graph calls things: names (labels and aliases) and the most specific class.
+
+The one place that answers "what is this entity's label, in which language?" and "what is
+it, most specifically?", for search, analysis, the views and the web pages alike. The
+questions are internal query files (``queries/internal/catalogue-*.rq``); the rules that
+pick one answer where the graph has several live here:
+
+- a label's slot is its language tag: ``zh…`` -> zh, ``en…`` -> en, anything else (or no
+  tag) -> other; where an IRI has several labels in one slot, the smallest string wins, so
+  the choice never depends on the order an engine returns rows in;
+- the most specific class is a class the entity has (asserted or inferred) with no
+  subclass among its other classes; where two remain (our class and an aligned standard
+  one), our ``ag:`` class wins, then the smaller IRI.
+
+Everything here reads through any object with ``.query(sparql, timeout=None,
+bindings=None) -> QueryResult`` (a store or an ``AllianceGraph``), never writes, and keeps
+no state: callers cache what they read (analysis keeps one catalogue per open graph).
+
+>>> prefer_class(["http://www.w3.org/ns/org#Organization",
+...               "https://w3id.org/alliancegraph/ontology#University"])
+'https://w3id.org/alliancegraph/ontology#University'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+
+import pyoxigraph as ox
+
+from . import internal
+from .namespaces import AG
+from .results import QueryResult, Term
+
+__all__ = [
+    "Labels",
+    "Names",
+    "Source",
+    "aliases",
+    "label_of",
+    "labels",
+    "lang_slot",
+    "most_specific_type",
+    "most_specific_types",
+    "names",
+    "prefer_class",
+]
+
+
+class Source(Protocol):
+    """Anything that answers SPARQL with bound values: a store or an ``AllianceGraph``."""
+
+    def query(
+        self,
+        sparql: str,
+        timeout: float | None = None,
+        bindings: dict[str, Term] | None = None,
+    ) -> QueryResult: ...
+
+
+class Labels(NamedTuple):
+    """One IRI's label per language slot; "" where it has none."""
+
+    zh: str = ""
+    en: str = ""
+    other: str = ""
+
+    def best(self, lang: str = "zh") -> str:
+        """The label in ``lang`` (zh or en), else the other language, else the untagged one."""
+        order = (self.en, self.zh, self.other) if lang == "en" else (self.zh, self.en, self.other)
+        return next((x for x in order if x), "")
+
+
+@dataclass
+class Names:
+    """Every name of one IRI: the chosen label per slot, all labels and all aliases (sorted,
+    without repeats)."""
+
+    labels: Labels = field(default_factory=Labels)
+    all_labels: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+
+def lang_slot(tag: str | None) -> int:
+    """The slot a language tag fills: 0 zh, 1 en, 2 other (and untagged)."""
+    tag = (tag or "").lower()
+    return 0 if tag.startswith("zh") else 1 if tag.startswith("en") else 2
+
+
+def _text(t: Term) -> str:
+    return str(t) if isinstance(t, ox.Triple) else t.value
+
+
+def _bind(iri: str | None) -> dict[str, Term] | None:
+    return None if iri is None else {"s": ox.NamedNode(iri)}
+
+
+def names(source: Source, iri: str | None = None) -> dict[str, Names]:
+    """Labels and aliases of every IRI that has one (or of ``iri`` alone)."""
+    slots: dict[str, list[str]] = {}
+    all_labels: dict[str, set[str]] = {}
+    alias_sets: dict[str, set[str]] = {}
+    for s, kind, lit in source.query(internal.text("catalogue-names"), bindings=_bind(iri)).rows:
+        if s is None or kind is None or lit is None:
+            continue
+        key, name = _text(s), _text(lit)
+        if _text(kind) == "alias":
+            alias_sets.setdefault(key, set()).add(name)
+            continue
+        all_labels.setdefault(key, set()).add(name)
+        slot = slots.setdefault(key, ["", "", ""])
+        i = lang_slot(getattr(lit, "language", None))
+        if not slot[i] or name < slot[i]:
+            slot[i] = name
+    out: dict[str, Names] = {}
+    for key in sorted(set(all_labels) | set(alias_sets)):
+        zh, en, other = slots.get(key, ["", "", ""])
+        out[key] = Names(
+            Labels(zh, en, other),
+            sorted(all_labels.get(key, ())),
+            sorted(alias_sets.get(key, ())),
+        )
+    return out
+
+
+def labels(source: Source) -> dict[str, Labels]:
+    """Every labelled IRI (entities, classes, properties) -> its :class:`Labels`."""
+    return {k: n.labels for k, n in names(source).items() if n.all_labels}
+
+
+def aliases(source: Source) -> dict[str, list[str]]:
+    """Every IRI with ``skos:altLabel`` values -> those values, sorted."""
+    return {k: n.aliases for k, n in names(source).items() if n.aliases}
+
+
+def label_of(found: Labels | None, iri: str, lang: str = "zh") -> str:
+    """The label to show for ``iri``: :meth:`Labels.best`, else the IRI's last segment."""
+    text = found.best(lang) if found is not None else ""
+    if text:
+        return text
+    for sep in ("#", "/"):
+        if sep in iri:
+            return iri.rsplit(sep, 1)[1] or iri
+    return iri
+
+
+def prefer_class(candidates: Iterable[str]) -> str:
+    """One class from equally specific ``candidates``: ours (``ag:``) first, then the
+    smallest IRI; "" if there are none."""
+    ranked = sorted(set(candidates), key=lambda c: (not c.startswith(AG), c))
+    return ranked[0] if ranked else ""
+
+
+def _most_specific(source: Source, iri: str | None) -> dict[str, str]:
+    found: dict[str, list[str]] = {}
+    rows = source.query(internal.text("catalogue-types"), bindings=_bind(iri)).rows
+    for s, t in rows:
+        if s is not None and t is not None:
+            found.setdefault(_text(s), []).append(_text(t))
+    return {s: prefer_class(ts) for s, ts in sorted(found.items())}
+
+
+def most_specific_types(source: Source) -> dict[str, str]:
+    """Every entity of the graph (agr: IRIs, provenance records left out) -> the full IRI of
+    its most specific class."""
+    return _most_specific(source, None)
+
+
+def most_specific_type(source: Source, iri: str) -> str | None:
+    """The most specific class of one entity, or None if it has no class."""
+    return _most_specific(source, iri).get(iri)

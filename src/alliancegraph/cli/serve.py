@@ -1,0 +1,120 @@
+"""``alliancegraph serve``: the SPARQL endpoint and the explorer (:mod:`alliancegraph.web`)
+in front of the graph this command opens."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+
+import click
+
+from alliancegraph import config
+
+from .common import open_graph, reported, root_option
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback makes the graph visible on the network.",
+)
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free port; the address is printed).",
+)
+@click.option(
+    "--endpoint",
+    "-e",
+    default=None,
+    metavar="URL",
+    help="Serve in front of this SPARQL 1.1 endpoint instead of the embedded store "
+    "(default $ALLIANCEGRAPH_ENDPOINT).",
+)
+@click.option(
+    "--timeout",
+    "-t",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Deadline per query; past it the query is stopped and answered with an error "
+    f"(default $ALLIANCEGRAPH_TIMEOUT, else {config.DEFAULT_TIMEOUT:g} s).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Refuse results longer than this (page through them with LIMIT/OFFSET).",
+)
+@click.option(
+    "--max-request-bytes",
+    type=click.IntRange(min=1024),
+    default=1_000_000,
+    show_default=True,
+    help="Refuse requests (query text, form body) larger than this.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Queries answered at once (worker processes on the embedded store).",
+)
+@click.option("--cors", is_flag=True, help="Let web pages on other origins call /sparql.")
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Allow federated queries (SERVICE), which make the server call other hosts.",
+)
+@root_option
+def serve(
+    host: str,
+    port: int,
+    endpoint: str | None,
+    timeout: float | None,
+    max_rows: int,
+    max_request_bytes: int,
+    workers: int,
+    cors: bool,
+    allow_service: bool,
+    root: Path | None,
+    cache: Path | None,
+) -> None:
+    """Serve the graph: a read-only SPARQL 1.1 endpoint (/sparql) and an explorer in the
+    browser (search, entities with their evidence, alliances, a query editor).
+
+    Open the printed address. Every page and asset is served from this machine; nothing
+    is loaded from the internet.
+
+    \b
+    Examples:
+      alliancegraph serve
+      alliancegraph serve --port 8080 --timeout 10
+      curl -H 'Accept: text/csv' 'http://127.0.0.1:8000/sparql' \\
+        --data-urlencode 'query=SELECT ?a WHERE { ?a a ag:Alliance }'
+    """
+    from alliancegraph.web.app import Settings
+    from alliancegraph.web.app import serve as run_server
+
+    with reported():
+        seconds = config.timeout(timeout) or config.DEFAULT_TIMEOUT
+        settings = Settings(
+            timeout=seconds,
+            max_rows=max_rows,
+            max_request_bytes=max_request_bytes,
+            workers=workers,
+            cors=cors,
+            allow_service=allow_service,
+        )
+        g = open_graph(root, cache, endpoint=endpoint, timeout=seconds)
+        with suppress(KeyboardInterrupt):
+            run_server(
+                g, host, port, settings,
+                announce=lambda s: click.echo(s, err=s.startswith("warning")),
+            )  # fmt: skip

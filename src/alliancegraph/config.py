@@ -1,0 +1,100 @@
+"""Settings from the environment: the only module that reads environment variables.
+
+``ag.open()``, the CLI and ``serve`` all take their defaults from here, so a variable
+means the same on every surface. An explicit argument (``--root``, ``open(root=...)``)
+always wins over the environment.
+
+=========================== ==========================================================
+``ALLIANCEGRAPH_HOME``      project folder holding ``data/`` and ``ontology/``
+``ALLIANCEGRAPH_DATA``      data home: imported member lists, synthetic data
+``ALLIANCEGRAPH_CACHE``     build cache (content-keyed stores)
+``ALLIANCEGRAPH_ENDPOINT``  a SPARQL 1.1 endpoint to answer from instead of the embedded store
+``ALLIANCEGRAPH_TIMEOUT``   default query deadline in seconds (0: none)
+``XDG_DATA_HOME``           base of the default data home
+``XDG_CACHE_HOME``          base of the default cache
+=========================== ==========================================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import UsageError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: Every variable this package reads, with what it means (the README lists the same).
+VARIABLES: dict[str, str] = {
+    "ALLIANCEGRAPH_HOME": "project folder holding data/ and ontology/",
+    "ALLIANCEGRAPH_DATA": "data home for imports (default $XDG_DATA_HOME/alliancegraph)",
+    "ALLIANCEGRAPH_CACHE": "build cache (default $XDG_CACHE_HOME/alliancegraph)",
+    "ALLIANCEGRAPH_ENDPOINT": "SPARQL 1.1 endpoint to query instead of the embedded store",
+    "ALLIANCEGRAPH_TIMEOUT": "default query deadline in seconds (0: no deadline)",
+}
+
+#: the CLI's and remote engines' deadline when none is configured
+DEFAULT_TIMEOUT = 30.0
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def project_root(root: str | Path | None = None) -> Path:
+    """The folder holding ``data/`` and ``ontology/``: the argument, ``$ALLIANCEGRAPH_HOME``,
+    a source checkout, else the copy bundled in the wheel."""
+    if root is not None:
+        return Path(root)
+    env = _env("ALLIANCEGRAPH_HOME")
+    if env:
+        return Path(env)
+    checkout = PACKAGE_DIR.parent.parent
+    if (checkout / "data" / "entities.csv").exists() and (checkout / "ontology").is_dir():
+        return checkout
+    return PACKAGE_DIR / "_bundled"
+
+
+def cache_dir(cache: str | Path | None = None) -> Path:
+    """The build cache: the argument, ``$ALLIANCEGRAPH_CACHE``, else the XDG cache."""
+    if cache is not None:
+        return Path(cache)
+    env = _env("ALLIANCEGRAPH_CACHE")
+    if env:
+        return Path(env)
+    base = _env("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "alliancegraph"
+
+
+def data_home(home: str | Path | None = None) -> Path:
+    """Where imports live: the argument, ``$ALLIANCEGRAPH_DATA``, else the XDG data home."""
+    if home is not None:
+        return Path(home)
+    env = _env("ALLIANCEGRAPH_DATA")
+    if env:
+        return Path(env)
+    base = _env("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "alliancegraph"
+
+
+def endpoint(url: str | None = None) -> str | None:
+    """The remote SPARQL endpoint to answer from, if any (argument, then environment)."""
+    return url or _env("ALLIANCEGRAPH_ENDPOINT")
+
+
+def timeout(seconds: float | None = None) -> float | None:
+    """The deadline in seconds: the argument, else ``$ALLIANCEGRAPH_TIMEOUT``, else None
+    (the API sets none; the CLI then uses :data:`DEFAULT_TIMEOUT`). 0 means no deadline."""
+    if seconds is not None:
+        return float(seconds)
+    env = _env("ALLIANCEGRAPH_TIMEOUT")
+    if env is None:
+        return None
+    try:
+        value = float(env)
+    except ValueError:
+        raise UsageError(f"ALLIANCEGRAPH_TIMEOUT={env!r} is not a number of seconds") from None
+    if value < 0:
+        raise UsageError(f"ALLIANCEGRAPH_TIMEOUT={env!r} must be 0 or more seconds")
+    return value

@@ -1,0 +1,282 @@
+"""One import pipeline for member lists and synthetic folders, all or nothing:
+
+    read -> (already imported? stop) -> build the current graph -> check -> compile
+    -> validate the new subgraph -> write the layer and list it -> rebuild -> report
+
+What differs between a member list and a synthetic folder is an :class:`ImportSource`:
+how its bytes are read and named, what it checks against the graph, and how it compiles
+(:class:`MemberList` here; ``synthetic.SyntheticFolder`` flags every node it makes and
+keeps them in the synthetic graph). Names are resolved by the caller: the pipeline takes
+the alliance as an IRI and only checks that the graph holds it as an alliance.
+
+SHACL runs on the new import's subgraph plus the types and labels of what it references
+(:func:`alliancegraph.build.validate_subgraph`); the layer's hash is recorded, so the build
+does not validate it again while its bytes are unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from ..build import Cache, build, ensure_built, validate_subgraph
+from ..errors import AllianceGraphError, UsageError
+from ..members import CompiledImport, Index, MemberCompiler, Progress, read_table
+from ..members.resolver import ask
+from ..namespaces import AGR, GRAPH_IMPORT_PREFIX, expand
+from .manifest import ImportRecord, ImportStore, inputs_for, sha256
+
+__all__ = ["ImportSource", "MemberList", "Report", "import_members", "run_import", "undo"]
+
+
+@dataclass
+class Report:
+    """What one import did (or would do): counts, warnings, and whether anything changed."""
+
+    id: str
+    changed: bool
+    rows: int = 0
+    quads: int = 0
+    new: dict[str, int] = field(default_factory=dict)
+    linked: int = 0
+    aliases: int = 0
+    warnings: list[str] = field(default_factory=list)
+    #: where the time went: check (read, resolve, compile), validate, build
+    seconds: dict[str, float] = field(default_factory=dict)
+    build_key: str | None = None
+
+    def lines(self) -> list[str]:
+        """The report as lines of text (warnings start with ``warning:``)."""
+        if not self.changed:
+            return [f"{self.id}: already imported; nothing changed"]
+        new = ", ".join(f"{n} {k}" for k, n in sorted(self.new.items())) or "none"
+        out = [
+            f"imported {self.id}: {self.rows} rows, {self.quads} quads; new: {new}; "
+            f"linked to known organisations: {self.linked}; aliases added: {self.aliases}"
+        ]
+        out += [f"warning: {w}" for w in self.warnings]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON values."""
+        return dataclasses.asdict(self)
+
+
+class ImportSource(Protocol):
+    """One kind of import, as the pipeline sees it."""
+
+    @property
+    def kind(self) -> str:
+        """``members`` or ``synthetic``: the manifest's kind; its first letter starts the id."""
+        ...
+
+    @property
+    def path(self) -> Path:
+        """The file or folder imported (recorded in the manifest)."""
+        ...
+
+    @property
+    def alliance(self) -> str | None:
+        """The alliance every row belongs to, if one (recorded in the manifest)."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """Where the lists come from (the manifest's ``source``)."""
+        ...
+
+    @property
+    def synthetic(self) -> bool: ...
+
+    def read(self) -> bytes:
+        """The bytes imported; raise UsageError if they cannot be read."""
+        ...
+
+    def identity(self, raw: bytes) -> bytes:
+        """What names the import: the same bytes give the same id (``raw`` plus whatever
+        else changes what they compile to)."""
+        ...
+
+    def check(self, context: ox.Store) -> None:
+        """Raise UsageError if the import cannot go into ``context`` (the current build)."""
+        ...
+
+    def compile(
+        self, context: ox.Store, import_id: str, progress: Progress | None
+    ) -> CompiledImport:
+        """Check, resolve against ``context`` and compile; raise DataError on any bad row."""
+        ...
+
+
+def run_import(
+    source: ImportSource,
+    *,
+    root: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    home: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Import ``source`` all or nothing into the data home ``home`` and rebuild the graph of
+    the project at ``root`` in ``cache_dir``; raise DataError listing every bad row."""
+    t0 = time.perf_counter()
+    store = ImportStore(home)
+    raw = source.read()
+    import_id = f"{source.kind[0]}-" + sha256(source.identity(raw))[:12]
+    if store.get(import_id):
+        return Report(import_id, changed=False)
+    inputs = inputs_for(root, store.home)
+    cache = Cache(Path(cache_dir) if cache_dir is not None else None)
+    context = ox.Store.read_only(str(ensure_built(inputs, cache).store_path))
+    source.check(context)
+    out = source.compile(context, import_id, progress)
+    t1 = time.perf_counter()
+    nquads = out.quads.nquads()
+    shapes = inputs.ontology_dir / "shapes.ttl"
+    validate_subgraph(nquads, context, shapes, out.origins, out.fact_origins, progress)
+    del context
+    t2 = time.perf_counter()
+    record: ImportRecord = {
+        "id": import_id,
+        "kind": source.kind,
+        "file": str(source.path.resolve()),
+        "file_sha256": sha256(raw),
+        "alliance": source.alliance,
+        "source": source.title,
+        "rows": out.rows,
+        "quads": len(out.quads),
+        "new": out.new,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "layer": f"{import_id}.nq",
+        "synthetic": source.synthetic,
+        "layer_sha256": sha256(nquads),
+    }
+    store.add(record, nquads)
+    try:
+        key = build(inputs_for(root, store.home), cache).key
+    except BaseException:
+        store.remove(import_id)
+        raise
+    t3 = time.perf_counter()
+    return Report(
+        import_id,
+        True,
+        rows=out.rows,
+        quads=len(out.quads),
+        new=out.new,
+        linked=out.linked,
+        aliases=out.aliases,
+        warnings=out.warnings,
+        seconds={
+            "check": round(t1 - t0, 3),
+            "validate": round(t2 - t1, 3),
+            "build": round(t3 - t2, 3),
+        },
+        build_key=key,
+    )
+
+
+@dataclass
+class MemberList:
+    """A member list (CSV or XLSX) of one alliance, given by its IRI (or a prefixed name
+    such as ``agr:alliance-iot``), citing ``source``."""
+
+    path: Path
+    alliance: str
+    source: str
+    sheet: str | None = None
+    kind: str = field(default="members", init=False)
+    synthetic: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self.alliance = expand(self.alliance) or self.alliance.strip()
+        if not self.source.strip():
+            raise UsageError("a member list needs a source: where the list comes from")
+        try:
+            ox.NamedNode(self.alliance)
+        except ValueError:
+            raise UsageError(
+                f"{self.alliance!r} is not an IRI: give the alliance's IRI "
+                "(resolve its name first, e.g. with AllianceGraph.resolve)"
+            ) from None
+
+    @property
+    def title(self) -> str:
+        return self.source.strip()
+
+    def read(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read {self.path}: {e.strerror}") from None
+
+    def identity(self, raw: bytes) -> bytes:
+        sheet = (self.sheet or "").encode()
+        return b"members\0" + self.alliance.encode() + b"\0" + sheet + raw
+
+    def check(self, context: ox.Store) -> None:
+        if not ask(context, "imports-is-alliance", {"alliance": ox.NamedNode(self.alliance)}):
+            raise UsageError(
+                f"<{self.alliance}> is not an alliance of the graph "
+                "(a curated or imported, non-synthetic ag:Alliance)"
+            )
+
+    def compile(
+        self, context: ox.Store, import_id: str, progress: Progress | None
+    ) -> CompiledImport:
+        table = read_table(self.path, self.sheet)
+        compiler = MemberCompiler(
+            Index.from_store(context),
+            import_id,
+            GRAPH_IMPORT_PREFIX + import_id,
+            AGR + f"source-import-{import_id}",
+            alliance=self.alliance,
+            progress=progress,
+        )
+        compiler.describe_source(self.title, table.name, {})
+        compiler.compile_table(table)
+        return compiler.finish()
+
+
+def import_members(
+    file: str | Path,
+    alliance_iri: str,
+    source: str,
+    *,
+    root: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    home: str | Path | None = None,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Import one member list into the alliance ``alliance_iri`` all or nothing; raise
+    DataError listing every bad row, UsageError if the IRI is not an alliance of the graph."""
+    return run_import(
+        MemberList(Path(file), alliance_iri, source, sheet),
+        root=root,
+        cache_dir=cache_dir,
+        home=home,
+        progress=progress,
+    )
+
+
+def undo(
+    import_id: str,
+    *,
+    root: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    home: str | Path | None = None,
+) -> ImportRecord:
+    """Remove exactly one import and rebuild; return its manifest record."""
+    store = ImportStore(home)
+    record = store.remove(import_id)
+    # the import is gone either way; if the rest no longer builds, the next query says why
+    with contextlib.suppress(AllianceGraphError):
+        build(inputs_for(root, store.home), Cache(Path(cache_dir) if cache_dir else None))
+    return record

@@ -1,0 +1,75 @@
+"""Binding values into SPARQL text for engines without a bindings API: a ``VALUES`` block
+at the head of the query's WHERE group, each term written by Oxigraph's own serialiser."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox  # noqa: F401  (used by the doctest)
+
+from ..errors import UsageError
+from .base import Bindings, check_bindings
+
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n]*)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<open>\{) | (?P<close>\})
+    | (?P<word>[A-Za-z]+)
+    """,
+    re.X | re.S,
+)
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside strings, IRIs and
+    comments (SELECT if none is found, and the endpoint will say what is wrong)."""
+    for m in _TOKEN.finditer(sparql):
+        if m.lastgroup == "word":
+            word = m.group().upper()
+            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                return word
+    return "SELECT"
+
+
+def with_values(sparql: str, bindings: Bindings) -> str:
+    """Bind variables by adding ``VALUES (?a ?b) { (t1 t2) }`` as the first element of the
+    query's top-level WHERE group. Terms are written by Oxigraph's own serialiser (a
+    literal's quotes, braces and newlines are escaped), so a value stays one term.
+
+    >>> with_values("SELECT ?l WHERE { ?e rdfs:label ?l }", {"e": ox.NamedNode("http://x/a")})
+    'SELECT ?l WHERE { VALUES (?e) { (<http://x/a>) }\\n ?e rdfs:label ?l }'
+    """
+    checked = check_bindings(bindings)
+    if not checked:
+        return sparql
+    depth = 0
+    form: str | None = None
+    where_seen = False
+    top_braces = 0
+    insert_at: int | None = None
+    for m in _TOKEN.finditer(sparql):
+        kind = m.lastgroup
+        if kind == "word" and depth == 0:
+            word = m.group().upper()
+            if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = word
+            elif word == "WHERE":
+                where_seen = True
+        elif kind == "open":
+            if depth == 0:
+                top_braces += 1
+                if where_seen or form != "CONSTRUCT" or top_braces == 2:
+                    insert_at = m.end()
+                    break
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    if insert_at is None:
+        raise UsageError("cannot bind parameters: the query has no WHERE group")
+    names = " ".join(f"?{k}" for k in checked)
+    terms = " ".join(str(t) for t in checked.values())
+    block = f" VALUES ({names}) {{ ({terms}) }}\n"
+    return sparql[:insert_at] + block + sparql[insert_at:]

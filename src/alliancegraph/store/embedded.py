@@ -1,0 +1,205 @@
+"""The embedded Oxigraph store, with deadlines that leave the caller's process usable.
+
+With a deadline, the query runs in a forked child that opens the read-only store itself
+(an in-memory store is inherited) and is killed at the deadline; without one it runs
+in-process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import EndpointError, QuerySyntaxError, QueryTimeout
+from ..namespaces import PREFIXES
+from ..results import QueryResult, Term
+from .base import Bindings, syntax_error
+from .binding import with_values
+
+#: pyoxigraph's own substitutions: variable -> term, bound in the projection only.
+Substitutions = Mapping[ox.Variable, Term]
+#: What Oxigraph answers with before conversion.
+RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class EmbeddedStore:
+    """An Oxigraph store in this process, opened from a build (or given directly in tests)."""
+
+    def __init__(
+        self, store: ox.Store | None = None, location: str = "memory", path: Path | None = None
+    ):
+        if store is None and path is None:
+            store = ox.Store()
+        self._store = store
+        self.location = location
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> EmbeddedStore:
+        """The read-only store at ``path``, opened on first in-process use (opening costs
+        about 50 ms; a query with a deadline opens it in its child instead)."""
+        return cls(None, str(path), Path(path))
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            try:
+                self._store = ox.Store.read_only(str(self.path))
+            except OSError as e:
+                raise EndpointError(f"cannot open the store at {self.path}: {e}") from None
+        return self._store
+
+    @classmethod
+    def from_nquads(cls, path: Path) -> EmbeddedStore:
+        """An in-memory store loaded from an N-Quads file (for scratch and tests)."""
+        store = ox.Store()
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        return cls(store, f"memory:{path}")
+
+    def raw_query(self, sparql: str, substitutions: Substitutions | None = None) -> RawResult:
+        """Run on Oxigraph and return its own lazy result (no conversion, no deadline)."""
+        return self._run(self.store, sparql, substitutions)
+
+    @staticmethod
+    def _run(store: ox.Store, sparql: str, substitutions: Substitutions | None) -> RawResult:
+        try:
+            return store.query(
+                sparql,
+                prefixes=PREFIXES,
+                use_default_graph_as_union=True,
+                substitutions=dict(substitutions) if substitutions else None,
+            )
+        except SyntaxError as e:
+            raise syntax_error(e) from None
+
+    def query(
+        self,
+        sparql: str,
+        timeout: float | None = None,
+        bindings: Bindings | None = None,
+        substitutions: Substitutions | None = None,
+    ) -> QueryResult:
+        """Run ``sparql``. ``bindings`` (variable name -> term) are bound structurally, as a
+        VALUES block at the head of the WHERE group written by Oxigraph's own serialiser,
+        exactly as for a remote endpoint, so both give the same rows (pyoxigraph's
+        ``substitutions`` only binds projected variables; pass them through as such if
+        wanted). With ``timeout`` (seconds) the query runs in a child process killed at
+        the deadline (raising :class:`QueryTimeout`)."""
+        subs = dict(substitutions or {})
+        if bindings:
+            sparql = with_values(sparql, bindings)
+        if timeout is None or timeout <= 0 or not hasattr(os, "fork"):
+            return QueryResult.from_oxigraph(self.raw_query(sparql, subs))
+        return self._isolated(sparql, subs, float(timeout))
+
+    # The child writes one tag byte and a payload: b"s" SPARQL JSON results, b"t"
+    # N-Triples, b"x" a syntax error message, b"e" any other error.
+    def _isolated(self, sparql: str, subs: Substitutions, timeout: float) -> QueryResult:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+            os.close(read_fd)
+            _child(self._store, self.path, sparql, subs, write_fd)
+        os.close(write_fd)
+        deadline = time.monotonic() + timeout
+        chunks: list[bytes] = []
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise QueryTimeout(timeout)
+                ready, _, _ = select.select([read_fd], [], [], left)
+                if not ready:
+                    continue
+                chunk = os.read(read_fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except BaseException:
+            _kill(pid)
+            raise
+        finally:
+            os.close(read_fd)
+        _reap(pid)
+        data = b"".join(chunks)
+        tag, payload = data[:1], data[1:]
+        if tag == b"s":
+            return QueryResult.from_oxigraph(
+                ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+            )
+        if tag == b"t":
+            return QueryResult(
+                "graph",
+                triples=[q.triple for q in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)],
+            )
+        if tag == b"x":
+            raise _syntax_from_payload(payload)
+        message = payload.decode("utf-8", "replace") or "the query process ended without an answer"
+        raise EndpointError(f"query failed: {message}")
+
+    def describe_location(self) -> str:
+        return f"embedded Oxigraph store at {self.location}"
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+def _child(
+    store: ox.Store | None, path: Path | None, sparql: str, subs: Substitutions, fd: int
+) -> None:
+    """Answer one query in the forked child and exit without running any cleanup."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        # A store on disk is opened afresh: whatever the parent's threads were doing with
+        # its handle at fork time cannot touch this one. An in-memory store is inherited.
+        own = ox.Store.read_only(str(path)) if path is not None else store
+        if own is None:
+            raise EndpointError("no store to answer from")
+        result = EmbeddedStore._run(own, sparql, subs)
+        if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+            out = b"s" + (result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
+        else:
+            out = b"t" + (result.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
+    except QuerySyntaxError as e:
+        out = b"x" + _syntax_payload(e)
+    except BaseException as e:  # everything is reported to the parent
+        out = b"e" + f"{type(e).__name__}: {e}".encode()
+        code = 1
+    try:
+        view = memoryview(out)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+    finally:
+        os._exit(code)
+
+
+def _syntax_payload(e: QuerySyntaxError) -> bytes:
+    """line, column and message, tab-separated, for the parent to rebuild the error."""
+    message = str(e).split(": ", 1)[1] if e.line is not None else str(e)
+    message = message.removeprefix("SPARQL syntax error at ")
+    return f"{e.line or ''}\t{e.column or ''}\t{message}".encode()
+
+
+def _syntax_from_payload(payload: bytes) -> QuerySyntaxError:
+    line, column, message = payload.decode("utf-8", "replace").split("\t", 2)
+    return QuerySyntaxError(message, int(line) if line else None, int(column) if column else None)
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)

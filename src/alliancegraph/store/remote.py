@@ -1,0 +1,159 @@
+"""Any SPARQL 1.1 endpoint, spoken to over the SPARQL 1.1 Protocol through the one
+:class:`~.transport.Transport`.
+
+A query is sent with the contract's prefixes in front and its bound values as ``VALUES``;
+GET for short queries, a form POST for long ones; ``Accept`` asks for SPARQL results
+(SELECT, ASK) or RDF (CONSTRUCT, DESCRIBE) as the registry of :mod:`alliancegraph.formats`
+names them, and the answer is parsed by its ``Content-Type``. Errors name the endpoint,
+the status and the server's message; a query the endpoint refuses as malformed becomes a
+:class:`QuerySyntaxError` located in the user's text.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+
+from .. import formats
+from ..errors import EndpointError, QuerySyntaxError, QueryTimeout, UsageError
+from ..namespaces import PREFIX_LINES, prefix_block
+from ..results import QueryResult
+from .base import Bindings, syntax_error
+from .binding import query_form, with_values
+from .transport import Response, RetryPolicy, Transport, Unreachable
+
+#: A location in a server's error message: Oxigraph's ``error at L:C: …`` or ours,
+#: ``… at line L, column C: …``.
+_SERVER_POSITION = (
+    re.compile(r"error at (\d+):(\d+): ?(.*)", re.S),
+    re.compile(r"at line (\d+), column (\d+): ?(.*)", re.S),
+)
+
+
+def _accept(kind: formats.Kind) -> str:
+    """An Accept header for the registry's served formats of ``kind`` that Oxigraph can
+    parse, best first (JSON before XML; Turtle before N-Triples)."""
+    wanted = {"results": ("json", "xml"), "rdf": ("ttl", "nt")}[kind]
+    out = [formats.get(name, kind).media_type for name in wanted]
+    return f"{out[0]}, {out[1]};q=0.9"
+
+
+class RemoteStore:
+    """A SPARQL 1.1 endpoint as a :class:`~.base.Store`.
+
+    The endpoint should treat the union of named graphs as its default graph (Oxigraph:
+    ``oxigraph serve --union-default-graph``; Virtuoso and GraphDB do so by default).
+    ``timeout`` bounds each wait on the connection (0: none); ``retries`` and ``backoff``
+    make the :class:`RetryPolicy`; queries longer than ``post_above`` bytes are POSTed.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        post_above: int = 1500,
+        user_agent: str = "alliancegraph",
+        transport: Transport | None = None,
+    ):
+        if not re.match(r"^https?://", endpoint):
+            raise UsageError(f"endpoint {endpoint!r} is not an http(s) URL")
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.post_above = post_above
+        self.transport = transport or Transport(RetryPolicy(retries, backoff), user_agent)
+
+    def describe_location(self) -> str:
+        return f"SPARQL endpoint {self.endpoint}"
+
+    def full_text(self, sparql: str, bindings: Bindings | None = None) -> str:
+        """The text sent: the predeclared prefixes, then the query with bound VALUES."""
+        return prefix_block() + (with_values(sparql, bindings) if bindings else sparql)
+
+    def query(
+        self, sparql: str, timeout: float | None = None, bindings: Bindings | None = None
+    ) -> QueryResult:
+        text = self.full_text(sparql, bindings)
+        seconds = timeout or self.timeout or None
+        try:
+            response = self._send(text, seconds)
+        except TimeoutError:
+            raise QueryTimeout(seconds or 0) from None
+        except Unreachable as e:
+            raise EndpointError(
+                f"cannot reach the SPARQL endpoint {self.endpoint}: {e.reason}"
+            ) from None
+        if response.status == 400:
+            raise _refused(text, response)
+        if not response.ok:
+            raise response.error(f"SPARQL endpoint {self.endpoint}")
+        return parse_response(response.body, response.content_type, self.endpoint)
+
+    def _send(self, text: str, timeout: float | None) -> Response:
+        """One query over the SPARQL 1.1 Protocol: GET, or a form POST when long."""
+        graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+        headers = {"Accept": _accept("rdf" if graph else "results")}
+        encoded = urlencode({"query": text})
+        if len(text.encode("utf-8")) > self.post_above:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            return self.transport.request(
+                "POST", self.endpoint, body=encoded.encode("ascii"), headers=headers,
+                timeout=timeout,
+            )  # fmt: skip
+        sep = "&" if "?" in self.endpoint else "?"
+        return self.transport.request(
+            "GET", f"{self.endpoint}{sep}{encoded}", headers=headers, timeout=timeout
+        )
+
+
+def _refused(text: str, response: Response) -> QuerySyntaxError:
+    """The syntax error for a query the endpoint refused (HTTP 400), located in the user's
+    text (without the prepended prefixes): where the server says, else where Oxigraph's
+    own parser says, else the server's message alone."""
+    message = response.body.decode("utf-8", "replace")
+    for pattern in _SERVER_POSITION:
+        m = pattern.search(message)
+        if m:
+            line, column, rest = m.groups()
+            return syntax_error(f"error at {line}:{column}: {rest}", PREFIX_LINES)
+    local = _local_syntax_error(text)
+    if local is not None:
+        return local
+    return QuerySyntaxError(f"the endpoint rejected the query (HTTP 400): {response.summary()}")
+
+
+def _local_syntax_error(text: str) -> QuerySyntaxError | None:
+    """Oxigraph's located message for a query the endpoint refused, if Oxigraph refuses too
+    (lines counted in the user's text, without the prepended prefixes)."""
+    if re.search(r"\bSERVICE\b", text, re.I):
+        return None
+    try:
+        ox.Store().query(text)
+    except SyntaxError as e:
+        return syntax_error(e, PREFIX_LINES)
+    except Exception:  # anything else is not a syntax problem
+        return None
+    return None
+
+
+def parse_response(body: bytes, content_type: str, endpoint: str = "") -> QueryResult:
+    """A SPARQL protocol response (results or RDF) as a :class:`QueryResult`, read by the
+    format of :mod:`alliancegraph.formats` its media type names."""
+    media = content_type.split(";")[0].strip().lower()
+    try:
+        results = formats.by_media_type(media, "results")
+        if results is not None:
+            answer = ox.parse_query_results(body, format=results.results_format())
+            return QueryResult.from_oxigraph(answer)
+        rdf = formats.by_media_type(media, "rdf")
+        if rdf is not None:
+            parsed = ox.parse(body, format=rdf.rdf_format())
+            return QueryResult("graph", triples=[q.triple for q in parsed])
+    except SyntaxError as e:
+        raise EndpointError(f"SPARQL endpoint {endpoint} sent an unreadable answer: {e}") from None
+    raise EndpointError(
+        f"SPARQL endpoint {endpoint} answered with unexpected content type {content_type!r}"
+    )
