@@ -60,9 +60,12 @@ def _sparql_constants(path: Path) -> list[tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if SPARQL.search(node.value):
-                found.append((node.lineno, node.value.strip().splitlines()[0][:60]))
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and SPARQL.search(node.value)
+        ):
+            found.append((node.lineno, node.value.strip().splitlines()[0][:60]))
     return found
 
 
