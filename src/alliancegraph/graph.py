@@ -19,6 +19,7 @@ from .errors import UsageError
 from .fileio import atomic_write
 from .formats import by_extension
 from .formats import get as get_format
+from .imports.manifest import ImportRecord
 from .library import NamedQuery, client_text, load_library, run_named
 from .results import QueryResult
 from .search import Description, Match, describe, find, resolve
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-    from .imports import ImportRecord, Report
+    from .imports import Report
     from .store import PublishReport
     from .views import View
 
@@ -534,4 +535,4 @@ def synthesize(out: str | Path, scale: float = 1.0, seed: int = 0) -> dict[str, 
     return dict(lists.counts())
 
 
-__all__ = ["AllianceGraph", "Analyze", "Imports", "cjk_fonts", "open", "synthesize"]
+__all__ = ["AllianceGraph", "Analyze", "ImportRecord", "Imports", "cjk_fonts", "open", "synthesize"]

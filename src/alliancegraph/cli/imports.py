@@ -28,7 +28,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from alliancegraph.imports import ImportRecord
+    from alliancegraph.graph import ImportRecord
 
 
 def print_report(lines: list[str]) -> None:
