@@ -12,7 +12,6 @@ import alliancegraph as ag
 from alliancegraph.build import Cache, Inputs, build
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT.parent / "shared" / "sources"
 
 
 def pytest_configure(config) -> None:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
-QUOTE_CHECK = ROOT.parent / "shared" / "tools" / "quote-check"
+import alliancegraph as ag
+from alliancegraph.build import Cache, Inputs, build
+from alliancegraph.errors import DataError
+from alliancegraph.quotes import found, squeeze
+
 ARTICLE = "https://w3id.org/alliancegraph/resource/source-cq-daily-24-alliances"
 
 
@@ -17,7 +23,7 @@ def rows(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def test_every_article_quote_is_verbatim(tmp_path):
+def test_every_article_quote_is_verbatim():
     quotes = [
         r["evidence"]
         for name in ("facts.csv", "statistics.csv")
@@ -25,14 +31,62 @@ def test_every_article_quote_is_verbatim(tmp_path):
         if r["source"] == "source-cq-daily-24-alliances"
     ]
     assert len(quotes) > 90
-    path = tmp_path / "quotes.txt"
-    path.write_text("\n".join(quotes), encoding="utf-8")
-    assert QUOTE_CHECK.exists(), "the shared quote-check tool must be beside the project"
+    report = ag.check_quotes(root=ROOT)
+    assert report.ok, report.lines()
+    assert report.checked == len(quotes)  # every article quote was held to the stored text
+
+
+def test_the_quote_rule_ignores_white_space_and_honours_ellipses():
+    text = squeeze("由重庆邮电大学牵头成立的重庆 [图片说明] 市工业互联网技术创新战略联盟")
+    assert found("由重庆邮 电大学牵头成立", text)
+    assert found("由重庆邮电大学牵头成立的重庆…市工业互联网技术创新战略联盟", text)
+    assert not found("由重庆大学牵头成立", text)
+    assert not found("…", text)
+    report = ag.check_quotes(["吸纳成员单位1934家", "吸纳成员单位1935家"], root=ROOT)
+    assert report.checked == 2 and [q for _, q, _ in report.missing] == ["吸纳成员单位1935家"]
+
+
+def test_the_build_holds_every_quote_to_its_stored_source(project_copy):
+    facts = project_copy / "data" / "facts.csv"
+    lines = facts.read_text(encoding="utf-8").splitlines()
+    assert lines[1].endswith(",重庆相继成立了24个产业技术创新战略联盟")
+    lines[1] = lines[1].replace("24个", "25个")
+    facts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        build(Inputs.default(project_copy), Cache(project_copy / "cache"))
+    assert "data/facts.csv:2" in str(e.value) and "not verbatim in sources/" in str(e.value)
+
+
+def test_check_quotes_command(tmp_path):
     done = subprocess.run(
-        [sys.executable, str(QUOTE_CHECK), str(path)], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout
-    assert f"{len(quotes)} of {len(quotes)} quotes found verbatim" in done.stderr
+        [sys.executable, "-m", "alliancegraph.cli", "check", "quotes", "--root", str(ROOT)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0 and "94 of 94 quotes found verbatim" in done.stderr
+    bad = tmp_path / "q.txt"
+    bad.write_text("吸纳成员单位1934家\n吸纳成员单位1935家\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "alliancegraph.cli", "check", "quotes", str(bad),
+         "--root", str(ROOT)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 1 and "吸纳成员单位1935家" in done.stdout
+
+
+@pytest.mark.slow
+def test_quote_test_passes_in_a_clone_with_nothing_beside_it(tmp_path):
+    """The project carries what it needs: no ../shared (a user's clone has none)."""
+    clone = tmp_path / "lonely" / "alliancegraph"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    assert sorted(p.name for p in clone.parent.iterdir()) == ["alliancegraph"]
+    env = {**os.environ, "PYTHONPATH": str(clone / "src")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/test_curation.py", "-k", "verbatim and not clone"],
+        cwd=clone, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
 
 
 def test_quotes_are_short():

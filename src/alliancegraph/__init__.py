@@ -16,7 +16,7 @@ from .errors import (
     QueryTimeout,
     UsageError,
 )
-from .graph import AllianceGraph, cjk_fonts, open, synthesize
+from .graph import AllianceGraph, check_quotes, cjk_fonts, open, synthesize
 from .results import QueryResult
 
 __version__ = "0.1.0"
@@ -31,6 +31,7 @@ __all__ = [
     "QueryTimeout",
     "UsageError",
     "__version__",
+    "check_quotes",
     "cjk_fonts",
     "open",
     "project_root",

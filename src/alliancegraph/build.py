@@ -40,6 +40,7 @@ BUILD_VERSION = "1"
 BUILD_MODULES = (
     "build.py",
     "curation.py",
+    "quotes.py",
     "inference.py",
     "validation.py",
     "queryfiles.py",
@@ -77,6 +78,7 @@ class Inputs:
         from .curation import ONTOLOGY_FILES, TABLES
 
         files = [self.data_dir / t for t in TABLES]
+        files += sorted((self.data_dir / "sources").glob("*.txt"))  # quotes are checked in them
         files += [self.ontology_dir / o for o in (*ONTOLOGY_FILES, "shapes.ttl")]
         from .queryfiles import query_files  # the examples graph is built from them
 

@@ -40,6 +40,7 @@ from .namespaces import (
     XSD,
     expand,
 )
+from .quotes import SOURCES_DIR, found, source_texts
 from .text import lang_of
 
 TABLES = ("sources.csv", "entities.csv", "facts.csv", "statistics.csv")
@@ -155,6 +156,7 @@ class Compiler:
         self.classes: set[str] = set()
         self.entities: dict[str, str] = {}  # slug -> class IRI
         self.sources: set[str] = set()
+        self.texts = source_texts(self.data_dir)  # stored source texts quotes are held to
 
     def display(self, path: Path) -> str:
         if self.root:
@@ -377,6 +379,13 @@ class Compiler:
         if not row["evidence"]:
             self.problem(where, "no evidence quote; every fact needs a short verbatim quote")
             ok = False
+        elif row["source"] in self.texts and not found(row["evidence"], self.texts[row["source"]]):
+            self.problem(
+                where,
+                f"evidence {row['evidence']!r} is not verbatim in "
+                f"{SOURCES_DIR}/{row['source']}.txt (white space aside; … marks a gap)",
+            )
+            ok = False
         return ok
 
     def read_facts(self) -> None:
@@ -456,3 +465,16 @@ class Compiler:
 def compile_inputs(data_dir: Path, ontology_dir: Path, root: Path | None = None) -> Compiled:
     """Compile the curated tables and the ontology; raise DataError listing every problem."""
     return Compiler(data_dir, ontology_dir, root).compile()
+
+
+def table_quotes(data_dir: Path, root: Path | None = None) -> list[tuple[str, str, str]]:
+    """Every evidence quote of the fact and statistic tables as ``(file:line, quote,
+    source id)``, for :func:`alliancegraph.quotes.check`."""
+    out = []
+    for name in ("facts.csv", "statistics.csv"):
+        path = Path(data_dir) / name
+        display = Compiler(data_dir, data_dir, root).display(path)
+        for where, row in _rows(path, display, ("source", "evidence")):
+            if "__extra__" not in row and row.get("evidence"):
+                out.append((where, row["evidence"], row["source"]))
+    return out

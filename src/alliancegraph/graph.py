@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .imports import Report
+    from .quotes import QuoteReport
     from .store import PublishReport
     from .views import View
 
@@ -514,6 +515,23 @@ def open(
     return AllianceGraph.embedded(root, cache_dir, data_home, seconds)
 
 
+def check_quotes(
+    quotes: Iterable[str] | None = None, root: str | Path | None = None
+) -> QuoteReport:
+    """Check evidence quotes against the source texts stored in ``data/sources/`` of the
+    project (``root``, default as :func:`open`): every quote of the fact and statistic
+    tables against its own source, or the given ``quotes`` against any stored text."""
+    from .curation import table_quotes
+    from .quotes import check, source_texts
+
+    data_dir = config.project_root(root) / "data"
+    texts = source_texts(data_dir)
+    if quotes is None:
+        return check(table_quotes(data_dir, data_dir.parent), texts)
+    given = [q.strip() for q in quotes if q.strip()]
+    return check([(f"quote {i}", q, "*") for i, q in enumerate(given, 1)], texts)
+
+
 def cjk_fonts() -> list[str]:
     """The installed font families that draw Chinese (Noto CJK first), for matplotlib."""
     from .views import cjk_families
@@ -535,4 +553,13 @@ def synthesize(out: str | Path, scale: float = 1.0, seed: int = 0) -> dict[str, 
     return dict(lists.counts())
 
 
-__all__ = ["AllianceGraph", "Analyze", "ImportRecord", "Imports", "cjk_fonts", "open", "synthesize"]
+__all__ = [
+    "AllianceGraph",
+    "Analyze",
+    "ImportRecord",
+    "Imports",
+    "check_quotes",
+    "cjk_fonts",
+    "open",
+    "synthesize",
+]

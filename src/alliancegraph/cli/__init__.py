@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "import": "alliancegraph.cli.imports:import_",
     "imports": "alliancegraph.cli.imports:imports_command",
     "synth": "alliancegraph.cli.imports:synth",
+    "check": "alliancegraph.cli.check:check",
     "bench": "alliancegraph.cli.bench:bench",
 }
 
