@@ -57,3 +57,49 @@ def cli_env(tmp_path, monkeypatch) -> dict[str, str]:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
+
+
+# -- remote engines with their default settings (tests/engines.py) ----------------------------
+# Module-scoped: no server outlives the module that asked for it (tests/test_store.py checks
+# that the suite leaves no child process behind); each starts in well under a few seconds.
+
+
+@pytest.fixture(scope="module")
+def oxigraph_url(tmp_path_factory):
+    """An `oxigraph serve` with default options (no --union-default-graph); its base URL.
+    Stopped at the end of the module."""
+    from engines import oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def oxigraph_published(oxigraph_url, bundled_build) -> str:
+    """The bundled build published to the Oxigraph server; its query URL."""
+    from alliancegraph.store import publish_dataset
+
+    publish_dataset(bundled_build.nquads_path, f"{oxigraph_url}/query")
+    return f"{oxigraph_url}/query"
+
+
+@pytest.fixture(scope="module")
+def virtuoso_url(tmp_path_factory):
+    """Virtuoso 7 (Debian's virtuoso-opensource) with a throwaway database and its own ini
+    on free loopback ports; its base URL. Stopped at the end of the module."""
+    from engines import virtuoso_server
+
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def virtuoso_published(virtuoso_url, bundled_build) -> str:
+    """The bundled build published to Virtuoso over its Graph Store endpoint; its query URL."""
+    from alliancegraph.store import publish_dataset
+
+    publish_dataset(
+        bundled_build.nquads_path, f"{virtuoso_url}/sparql",
+        store_url=f"{virtuoso_url}/sparql-graph-crud",
+    )  # fmt: skip
+    return f"{virtuoso_url}/sparql"

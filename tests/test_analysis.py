@@ -448,7 +448,8 @@ def test_gexf_and_graphml_round_trip_keep_labels_and_edge_types(graph, tmp_path)
         again = sorted((u, v, d["predicate"], d["label"]) for u, v, d in back.edges(data=True))
         assert kinds == again, fmt
     table = pd.read_csv(an.write_graph(an.two_mode(graph), tmp_path / "two-mode.csv"))
-    assert {"source", "target", "role", "evidence"} <= set(table.columns) and len(table) == 7
+    assert {"Source", "Target", "Weight", "role", "evidence"} <= set(table.columns)
+    assert len(table) == 7  # edges; nodes in two-mode.nodes.csv (tests/test_defects_13_misc.py)
 
 
 def test_metrics_as_rdf_in_their_own_graph(graph, tmp_path):

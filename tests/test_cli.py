@@ -77,8 +77,10 @@ def test_query_from_rq_file(env, tmp_path):
 def test_syntax_error_gives_position_without_traceback(env):
     done = cli("query", "SELECT ?x WHERE {\n  ?x a ag:Alliance\n  FILTER(?x = }", env=env)
     assert done.returncode == 2
-    assert "line 3, column" in done.stderr
-    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "line 3, column 15: found '}' where '(' (line 3, column 9) is still open" in done.stderr
+    # one message: the headline, then the line with a caret under what was found
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[1:] == ["    FILTER(?x = }", "                ^"]
 
 
 def test_summary_reports_graph(env):

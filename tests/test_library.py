@@ -316,7 +316,7 @@ def test_parameter_errors_are_usage_errors(graph):
         graph.named("entity-facts")
     with pytest.raises(UsageError, match="has no parameter 'colour'"):
         graph.named("alliances", colour="red")
-    with pytest.raises(UsageError, match="expects an IRI"):
+    with pytest.raises(UsageError, match="expects a class"):
         graph.named("organisations-by-type", type="not an iri!")
     with pytest.raises(UsageError, match="unknown prefix"):
         graph.named("organisations-by-type", type="foo:Bar")
@@ -436,7 +436,10 @@ def test_cli_errors_are_one_line_without_traceback(cli, args, code, message):
     r = cli(*args)
     assert r.returncode == code, r.stderr
     assert r.stderr.startswith(message), r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    # one message: its headline, then (syntax errors only) the line with a caret, indented
+    _headline, *context = r.stderr.rstrip().splitlines()
+    assert "Traceback" not in r.stderr and len(context) in (0, 2), r.stderr
+    assert all(line.startswith("  ") for line in context), r.stderr
 
 
 def test_cli_lists_and_runs_named_queries(cli):

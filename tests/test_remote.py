@@ -1,23 +1,23 @@
-"""Remote engines: a real `oxigraph serve` on a free loopback port answers every named query
-with the same rows as the embedded store once the build is published over the Graph Store
-Protocol; HTTP failures are retried within bounds and reported in one clear line."""
+"""Remote engines: a real `oxigraph serve` with its DEFAULT options on a free loopback port
+answers every named query with the same rows as the embedded store once the build is
+published over the Graph Store Protocol (the client names the build's graphs: no server
+flag needed); HTTP failures are retried within bounds and reported in one clear line.
+tests/test_grid.py adds Virtuoso 7 and every internal query."""
 
 from __future__ import annotations
 
 import http.server
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 import typing
 import urllib.parse
 import urllib.request
 
 import pytest
+from engines import free_port
 
 import alliancegraph as ag
 from alliancegraph.errors import EndpointError, QuerySyntaxError
@@ -36,56 +36,10 @@ PARAMS: dict[str, list[dict]] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"oxigraph exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("oxigraph did not start")
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`oxigraph serve --union-default-graph` on a free loopback port; stopped afterwards."""
-    exe = shutil.which("oxigraph")
-    assert exe, "the `oxigraph` server CLI (PyPI package oxigraph) must be installed"
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph-server")
-    proc = subprocess.Popen(
-        [
-            exe,
-            "serve",
-            "--location",
-            str(location),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--union-default-graph",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/query?query=ASK%7B%7D", proc)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def server(oxigraph_url) -> str:
+    """The session's `oxigraph serve` with DEFAULT options (no --union-default-graph)."""
+    return oxigraph_url
 
 
 @pytest.fixture(scope="module")
@@ -268,12 +222,13 @@ def test_long_queries_are_posted_short_ones_use_get(flaky):
 
 
 def test_prefixes_are_predeclared_remotely(published):
-    r = RemoteStore(published).query("SELECT (COUNT(*) AS ?n) { ?a a ag:Alliance }")
+    remote = RemoteStore(published, graphs="discover")
+    r = remote.query("SELECT (COUNT(*) AS ?n) { ?a a ag:Alliance }")
     assert int(r.rows[0][0].value) == 6
 
 
 def test_published_library_is_discoverable(published):
-    r = RemoteStore(published).query(
+    r = RemoteStore(published, graphs="discover").query(
         "SELECT ?q ?text WHERE { ?q a sh:SPARQLSelectExecutable ; sh:select ?text ; "
         'schema:keywords "provenance" }'
     )

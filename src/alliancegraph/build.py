@@ -35,7 +35,7 @@ from .errors import AllianceGraphError, DataError, Problem
 from .fileio import atomic_write
 
 #: Bump when the build's output changes for the same inputs.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 #: The modules whose code shapes the built dataset: editing one rebuilds, as data edits do.
 BUILD_MODULES = (
     "build.py",
@@ -45,6 +45,7 @@ BUILD_MODULES = (
     "validation.py",
     "queryfiles.py",
     "namespaces.py",
+    "queries/internal/build-duplicates.rq",
 )
 
 PACKAGE_DIR = config.PACKAGE_DIR
@@ -189,21 +190,50 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
         check_layers(store, inputs)
     t4 = time.perf_counter()
     # The named query library as SHACL-SPARQL executables, in their own graph (queryfiles.py).
-    from .namespaces import GRAPH_EXAMPLES
+    from .namespaces import GRAPH_EXAMPLES, GRAPH_INFERRED
     from .queryfiles import example_quads
 
     store.extend(example_quads(GRAPH_EXAMPLES))
+    t5 = time.perf_counter()
+    duplicates = drop_duplicates(store)
     info = {
         "quads": len(store),
-        "inferred": inferred,
+        "inferred": inferred - duplicates.get(GRAPH_INFERRED, 0),
+        "duplicates_dropped": sum(duplicates.values()),
         "seconds": {
             "compile": round(t1 - t0, 3),
             "infer": round(t2 - t1, 3),
             "validate": round(t3 - t2, 3),
             "layers": round(t4 - t3, 3),
+            "dedupe": round(time.perf_counter() - t5, 3),
         },
     }
     return store, info
+
+
+def drop_duplicates(store: ox.Store) -> dict[str, int]:
+    """Keep each triple in one graph only: set semantics on every engine.
+
+    A triple an import restates (an organisation's type, a membership the build had
+    inferred) would otherwise sit in two graphs, and an engine whose default graph is the
+    union of the named graphs may answer it twice (Oxigraph does). The copy kept is the
+    one in the graph ranked first - ontology, curated, imports and synthetic data (by graph
+    name), inferred, query examples - so a restated fact keeps its asserted home and the
+    inferred graph holds only what nothing states (``queries/internal/build-duplicates.rq``).
+    Returns how many copies each graph dropped.
+    """
+    from . import internal
+    from .namespaces import PREFIXES
+
+    solutions = store.query(internal.text("build-duplicates"), prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)
+    drop = [ox.Quad(r["s"], r["p"], r["o"], r["drop"]) for r in solutions]
+    dropped: dict[str, int] = {}
+    for quad in drop:
+        store.remove(quad)
+        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        dropped[name] = dropped.get(name, 0) + 1
+    return dropped
 
 
 def _display(path: Path, root: Path) -> str:

@@ -23,6 +23,9 @@ no state: callers cache what they read (analysis keeps one catalogue per open gr
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
@@ -30,12 +33,14 @@ from typing import NamedTuple, Protocol
 import pyoxigraph as ox
 
 from . import internal
-from .namespaces import AG
+from .namespaces import AG, OWL, RDFS
 from .results import QueryResult, Term
+from .store import DeadlineStore
 
 __all__ = [
     "Labels",
     "Names",
+    "OntologyTerms",
     "Source",
     "aliases",
     "label_of",
@@ -44,6 +49,7 @@ __all__ = [
     "most_specific_type",
     "most_specific_types",
     "names",
+    "ontology_terms",
     "prefer_class",
 ]
 
@@ -170,3 +176,77 @@ def most_specific_types(source: Source) -> dict[str, str]:
 def most_specific_type(source: Source, iri: str) -> str | None:
     """The most specific class of one entity, or None if it has no class."""
     return _most_specific(source, iri).get(iri)
+
+
+# -- the ontology's own terms ------------------------------------------------------------------
+
+
+@dataclass
+class OntologyTerms:
+    """The ``ag:`` terms the ontology defines: ``kinds`` (IRI -> its OWL/RDFS kinds),
+    ``labels`` (IRI -> its :class:`Labels`) and ``names`` (every label and alias, folded,
+    -> the IRIs that carry it). Empty when the graph holds no ontology graph."""
+
+    kinds: dict[str, set[str]] = field(default_factory=dict)
+    labels: dict[str, Labels] = field(default_factory=dict)
+    names: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def classes(self) -> list[str]:
+        """The IRIs of the ontology's classes, sorted."""
+        wanted = {OWL + "Class", RDFS + "Class"}
+        return sorted(iri for iri, kinds in self.kinds.items() if kinds & wanted)
+
+    def shown(self) -> dict[str, str]:
+        """Every term -> the label to show beside it (zh first), "" where it has none."""
+        return {iri: self.labels.get(iri, Labels()).best("zh") for iri in self.kinds}
+
+    def named(self, text: str) -> set[str]:
+        """The terms with ``text`` as a label or alias (case and width folded)."""
+        return set(self.names.get(fold(text), ()))
+
+
+def fold(text: str) -> str:
+    """A name as names are compared: NFKC, case-folded, trimmed."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+_TERMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cache_key(source: Source) -> object:
+    """The store behind deadline wrappers: one graph, one entry, whatever deadline."""
+    while isinstance(source, DeadlineStore):
+        source = source.store
+    return source
+
+
+def ontology_terms(source: Source) -> OntologyTerms:
+    """The terms the ontology of ``source`` defines (read from its ontology graph once per
+    graph and kept while the graph lives)."""
+    key = _cache_key(source)
+    try:
+        cached = _TERMS.get(key)
+    except TypeError:  # not weakly referable: read every time
+        cached = None
+    if cached is not None:
+        return cached
+    terms = OntologyTerms()
+    slots: dict[str, list[str]] = {}
+    for term, kind, label, alias in source.query(internal.text("catalogue-ontology-terms")).rows:
+        if term is None or kind is None:
+            continue
+        iri = _text(term)
+        terms.kinds.setdefault(iri, set()).add(_text(kind))
+        for name in (label, alias):
+            if name is not None:
+                terms.names.setdefault(fold(_text(name)), set()).add(iri)
+        if isinstance(label, ox.Literal):
+            slot = slots.setdefault(iri, ["", "", ""])
+            i = lang_slot(label.language)
+            if not slot[i] or label.value < slot[i]:
+                slot[i] = label.value
+    terms.labels = {iri: Labels(*slot) for iri, slot in slots.items()}
+    with contextlib.suppress(TypeError):
+        _TERMS[key] = terms
+    return terms

@@ -40,14 +40,35 @@ class DataError(AllianceGraphError):
 
 
 class QuerySyntaxError(AllianceGraphError):
-    """A SPARQL query that does not parse; ``line`` and ``column`` are in the user's text."""
+    """A SPARQL query that does not parse; ``line`` and ``column`` (1-based, characters)
+    are in the user's text. ``message`` says what was found there, ``token`` is the text
+    found, ``suggestion`` what to do, and ``context`` the line with a caret under the token
+    (see :mod:`alliancegraph.sparqlcheck`). ``str()`` is the headline, then the context.
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        self.line, self.column = line, column
-        where = f"line {line}, column {column}: " if line is not None else ""
-        super().__init__(f"SPARQL syntax error at {where}{message}")
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        token: str | None = None,
+        suggestion: str | None = None,
+        context: str | None = None,
+    ):
+        self.message, self.line, self.column = message, line, column
+        self.token, self.suggestion, self.context = token, suggestion, context
+        where = f" at line {line}, column {column}" if line is not None else ""
+        advice = f"; {suggestion}" if suggestion else ""
+        shown = "".join(f"\n  {x}" for x in context.split("\n")) if context else ""
+        super().__init__(f"SPARQL syntax error{where}: {message}{advice}{shown}")
+
+    @property
+    def headline(self) -> str:
+        """The message without the caret lines: where, what, and what to do."""
+        return str(self).split("\n", 1)[0]
 
 
 class QueryTimeout(AllianceGraphError):

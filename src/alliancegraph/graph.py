@@ -20,7 +20,7 @@ from .fileio import atomic_write
 from .formats import by_extension
 from .formats import get as get_format
 from .imports.manifest import ImportRecord
-from .library import NamedQuery, client_text, load_library, run_named
+from .library import NamedQuery, client_text, lint_query, load_library, run_named
 from .results import QueryResult
 from .search import Description, Match, describe, find, resolve
 from .store import DeadlineStore, EmbeddedStore, Store
@@ -95,9 +95,12 @@ class AllianceGraph:
 
         ``timeout`` (seconds) stops a runaway query and raises QueryTimeout, leaving this
         graph usable; ``bindings`` maps variable names to RDF terms, bound by the engine
-        (never pasted into the text).
+        (never pasted into the text). ``warnings`` of the result lists each ``ag:`` term
+        the ontology does not define, with the nearest one that it does.
         """
-        return self.store.query(sparql, timeout=self._deadline(timeout), bindings=bindings)
+        result = self.store.query(sparql, timeout=self._deadline(timeout), bindings=bindings)
+        result.warnings = lint_query(self._source(timeout), sparql, bindings)
+        return result
 
     def named(self, name: str, timeout: float | None = None, **params: Any) -> QueryResult:
         """Run a query of the named library with typed, safely bound parameters.
@@ -382,7 +385,9 @@ class Analyze:
         self, metric: str = "betweenness", projection: str = "entity", top: int | None = 20,
         **options: Any,
     ) -> pd.DataFrame:  # fmt: skip
-        """The most central nodes of a projection by one metric."""
+        """The most central nodes of a projection by one metric. When the metric is the same
+        for every node (betweenness on a projection whose components are all cliques),
+        ``attrs["note"]`` says so, with the projection's size and where it means something."""
         from .analysis import questions
 
         return questions.central(self._g, metric, projection, top, **options)
@@ -445,12 +450,13 @@ class Analyze:
 
         f = Filters.make(
             alliances=questions.resolve_alliances(self._g, list(alliances)),
-            types=types, since=since, until=until, synthetic=synthetic,
+            types=types, since=since, until=until, synthetic=synthetic, source=self._g,
         )  # fmt: skip
         return projection(self._g, name, f, **options)
 
     def edges(self, G: nx.Graph) -> pd.DataFrame:
-        """One row per edge of ``G``: both ends with their labels, then its attributes."""
+        """One row per edge of ``G``: both ends (``source``, ``target``: IRIs) with their
+        labels, then its attributes (the source document's label as ``source_document``)."""
         from .analysis import edge_table
 
         return edge_table(G)
@@ -465,7 +471,9 @@ class Analyze:
         self, target: str | Path, projection: str = "entity", format: str | None = None,
         **filters: Any,
     ) -> Path:  # fmt: skip
-        """Write a projection for Gephi/Cytoscape (GEXF, GraphML, CSV); returns the file."""
+        """Write a projection for Gephi/Cytoscape (GEXF, GraphML, CSV); returns the file.
+        CSV is Gephi's spreadsheet import: edges in ``target``, nodes in ``x.nodes.csv``
+        beside it."""
         from .analysis import write_graph
 
         G = self.projection(projection, **filters)
@@ -510,7 +518,8 @@ def open(
     if url:
         from .store import RemoteStore
 
-        remote = RemoteStore(url, timeout=seconds or config.DEFAULT_TIMEOUT, **remote_options)
+        options = {"graphs": "discover", **remote_options}  # name our graphs: no server flag
+        remote = RemoteStore(url, timeout=seconds or config.DEFAULT_TIMEOUT, **options)
         return AllianceGraph(remote, timeout=seconds)
     return AllianceGraph.embedded(root, cache_dir, data_home, seconds)
 

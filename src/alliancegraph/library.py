@@ -32,6 +32,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .catalogue import ontology_terms
 from .errors import UsageError
 from .namespaces import AGR, PREFIXES, XSD, expand
 from .queryfiles import (
@@ -46,7 +47,8 @@ from .queryfiles import (
     standalone_text,
 )
 from .results import QueryResult
-from .search import resolve
+from .search import class_iri, resolve
+from .sparqlcheck import lint, mentions
 from .store import with_values
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "client_text",
     "example_quads",
     "get",
+    "lint_query",
     "load_library",
     "query_files",
     "raw_bindings",
@@ -126,6 +129,11 @@ def to_term(param: Param, value: Any, source: Any = None) -> ox.NamedNode | ox.L
         return _iri(text, param)
     if t == "iri":
         return _iri(text, param)
+    if t == "class":
+        try:
+            return ox.NamedNode(class_iri(text, source))
+        except UsageError as e:
+            raise UsageError(f"parameter {param.name!r} expects {PARAM_TYPES[t]}: {e}") from None
     if t == "string":
         return ox.Literal(text)
     if t == "integer":
@@ -231,3 +239,17 @@ def client_text(
     given = {k: v for k, v in (values or {}).items() if v not in (None, "")}
     bindings = bind(nq, given, source)
     return with_values(text, bindings) if bindings else text
+
+
+# -- lint ---------------------------------------------------------------------------------------
+
+
+def lint_query(source: Any, sparql: str, bindings: Mapping[str, Any] | None = None) -> list[str]:
+    """Warnings about ``sparql`` on ``source``'s graph: each ``ag:`` term it uses (or an
+    IRI bound to it) that the ontology does not define, with the nearest term that it does
+    (:func:`alliancegraph.sparqlcheck.lint`). The ontology is read only for a query that
+    names an ``ag:`` term, once per graph."""
+    bound = [t.value for t in (bindings or {}).values() if isinstance(t, ox.NamedNode)]
+    if not mentions(sparql) and not any(mentions(f"<{iri}>") for iri in bound):
+        return []
+    return lint(sparql, ontology_terms(source).shown(), bound)

@@ -55,6 +55,7 @@ EXAMPLE_NS = "https://w3id.org/alliancegraph/query/"
 PARAM_TYPES: dict[str, str] = {
     "entity": "an IRI, prefixed name, slug or a name that resolves to one entity",
     "iri": "an IRI, a prefixed name (ag:University) or a slug (cqupt)",
+    "class": "a class of the ontology: ag:University, University or a label such as 高等院校",
     "string": "any text (matched as a value, never as SPARQL)",
     "integer": "a whole number",
     "decimal": "a decimal number",

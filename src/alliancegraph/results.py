@@ -63,6 +63,9 @@ class QueryResult:
     rows: list[tuple[Term | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
     triples: list[ox.Triple] = field(default_factory=list)
+    #: what the query lint found (an ``ag:`` term the ontology does not define …), one
+    #: sentence each; the answer stands, but may be empty because of it
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def from_oxigraph(

@@ -13,6 +13,7 @@ It never pastes user text into a query: values travel as bound RDF terms.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import unicodedata
@@ -23,10 +24,11 @@ from typing import Literal, Protocol
 import pyoxigraph as ox
 
 from . import internal
-from .catalogue import most_specific_types
+from .catalogue import Labels, OntologyTerms, most_specific_types, ontology_terms
 from .errors import AmbiguousEntity, UnknownEntity, UsageError
 from .namespaces import AG, AGR, PREFIXES, expand, shorten
 from .results import QueryResult, Term, plain
+from .sparqlcheck import nearest
 
 __all__ = ["Description", "Fact", "Match", "describe", "find", "resolve"]
 
@@ -207,7 +209,7 @@ def find(source: _Source, text: str, limit: int = 20, type: str | None = None) -
     latin = not _CJK.search(query) and bool(squeezed)
     store = source
     entities = _label_table(store)
-    wanted = class_iri(type) if type else None
+    wanted = class_iri(type, store) if type else None
     graded: list[tuple[tuple[int, int, str], _Entity]] = []
     for e in entities.values():
         a = _grade(query, squeezed, e.labels, "exact", latin)
@@ -256,16 +258,80 @@ def as_iri(text: str) -> str | None:
     return None
 
 
-def class_iri(text: str) -> str:
-    """The class a user names: an IRI, a prefixed name (``ag:University``) or a bare local
-    name of the ontology (``University``)."""
-    iri = as_iri(text)
-    if iri is not None:
-        return iri
+def class_iri(text: str, source: _Source | None = None) -> str:
+    """The class a user names: an IRI, a prefixed name (``ag:University``), a bare local
+    name of the ontology (``University``) or one of its labels or aliases (``高等院校``,
+    ``university``). The one class-name resolver: ``type=`` of find and resolve, the
+    ``class`` parameters of named queries and the analysis filters all use it.
+
+    With ``source``, names are checked against the ontology of that graph
+    (:func:`alliancegraph.catalogue.ontology_terms`): an ``ag:`` name the ontology does not
+    define as a class is a UsageError naming the nearest class (``Univercity`` -> did you
+    mean ag:University (高等院校)?); IRIs of other vocabularies pass as they are. A graph
+    without its ontology graph checks nothing."""
     name = text.strip()
-    if re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
-        return AG + name
-    raise UsageError(f"{text!r} is not a class name; expected e.g. ag:Alliance or Alliance")
+    iri = as_iri(name)
+    terms = ontology_terms(source) if source is not None else None
+    classes = terms.classes if terms is not None else []
+    if not classes:
+        if iri is not None:
+            return iri
+        if re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
+            return AG + name
+        raise UsageError(
+            f"{text!r} is not a class name; expected e.g. ag:Alliance, Alliance or 联盟"
+        )
+    assert terms is not None
+    if iri is not None and not iri.startswith(AG):
+        return iri
+    if iri is None and re.match(r"^[A-Za-z][\w-]*:", name) and ":" in name:
+        prefix = name.split(":", 1)[0]
+        raise UsageError(
+            f"unknown prefix {prefix}: in {text!r}; a class is ag:Name, Name, a label such "
+            f"as 高等院校, or a prefixed name with one of {', '.join(p + ':' for p in PREFIXES)}"
+        )
+    if iri is None:
+        local = {c[len(AG) :]: c for c in classes}
+        named = [c for c in terms.named(name) if c in classes]
+        folded = [c for n, c in local.items() if n.casefold() == name.casefold()]
+        found = [local[name]] if name in local else sorted(named) or folded
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise UsageError(
+                f"{text!r} names several classes: {', '.join(shorten(c) for c in found)}"
+            )
+        iri = AG + name if re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name) else None
+    if iri is not None and iri in classes:
+        return iri
+    what = (
+        "is a term of the ontology but not a class"
+        if iri is not None and iri in terms.kinds
+        else "names no class of the ontology"
+    )
+    raise UsageError(f"{text!r} {what}{_nearest_class(name, terms)}")
+
+
+def _nearest_class(name: str, terms: OntologyTerms) -> str:
+    """``; did you mean ag:University (高等院校)?``, or the classes there are."""
+    classes = terms.classes
+    local = name.split(":", 1)[1] if name.startswith("ag:") else name
+    local = local.rsplit("#", 1)[-1].strip("<>")
+    by_name = {c[len(AG) :]: c for c in classes}
+    for iri, labels in terms.labels.items():
+        if iri in classes:
+            for label in (labels.zh, labels.en):
+                if label:
+                    by_name.setdefault(label, iri)
+    close = nearest(local, by_name, n=1, cutoff=0.5)
+
+    def shown(iri: str) -> str:
+        label = terms.labels.get(iri, Labels()).best("zh")
+        return f"{shorten(iri)} ({label})" if label else shorten(iri)
+
+    if close:
+        return f"; did you mean {shown(by_name[close[0]])}?"
+    return f"; its classes are {', '.join(shorten(c) for c in classes)}"
 
 
 def is_instance(source: _Source, iri: str, cls: str) -> bool:
@@ -287,7 +353,7 @@ def resolve(source: _Source, text: str, type: str | None = None) -> str:
     something of another class is a :class:`~alliancegraph.errors.UsageError`.
     """
     store = source
-    wanted = class_iri(type) if type else None
+    wanted = class_iri(type, store) if type else None
     stripped = text.strip()
     iri = as_iri(text)
     if iri is None and _SLUG.match(stripped) and _exists(store, AGR + stripped):
@@ -417,6 +483,29 @@ def _bound_node(t: Term | None) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return t
 
 
+def readable_label(source: _Source, iri: str) -> str | None:
+    """A name for a node that has no label of its own (an import's ``org:Membership``, an
+    interval): the zh label of its class, then the labels of the nodes it points to, e.g.
+    "成员关系：重庆材料研究院 · 重庆市功能材料技术创新战略联盟"; None if neither is known."""
+    from .catalogue import prefer_class
+
+    classes: dict[str, str] = {}
+    about: list[tuple[str, str]] = []
+    rows = source.query(
+        internal.text("search-describe-unlabelled"), bindings={"n": ox.NamedNode(iri)}
+    ).rows
+    for kind, x, p, label in rows:
+        if _bound(kind) == "class":
+            classes.setdefault(_bound(x), _bound(label))
+        elif p is not None:
+            about.append((_bound(p), _bound(label)))
+    names = list(dict.fromkeys(label for _, label in sorted(about)))[:3]
+    cls = classes.get(prefer_class(classes), "")
+    if not names:
+        return cls or None
+    return f"{cls}：{' · '.join(names)}" if cls else " · ".join(names)
+
+
 def describe(source: _Source, entity: str) -> Description:
     """Every fact in and out of ``entity`` (IRI, slug or a name that resolves to one),
     with labels, and the evidence quote and source of each fact that has them."""
@@ -454,7 +543,7 @@ def describe(source: _Source, entity: str) -> Description:
             evidence=plain(evidence),
             source=plain(src),
             source_label=plain(srclabel),
-            inferred=bool(inferred is not None and plain(inferred) == "true"),
+            inferred=bool(inferred is not None and plain(inferred) in ("true", "1")),
         )
     # A fact backed by a record does not also need its bare, unsourced row.
     sourced = {(f.direction, f.predicate, str(f.other)) for f in seen.values() if f.source}
@@ -463,10 +552,17 @@ def describe(source: _Source, entity: str) -> Description:
         for f in seen.values()
         if f.source or (f.direction, f.predicate, str(f.other)) not in sourced
     ]
+    # labels wherever an entity is shown, even one the graph left unnamed
+    facts = [
+        dataclasses.replace(f, other_label=readable_label(store, f.other.value))
+        if f.other_label is None and isinstance(f.other, ox.NamedNode)
+        else f
+        for f in facts
+    ]
     facts.sort(key=lambda f: (f.direction != "out", f.predicate, f.other_label or str(f.other)))
     return Description(
         iri=iri,
-        label=zh or en or other or iri,
+        label=zh or en or other or readable_label(store, iri) or iri,
         label_en=en,
         types=sorted(set(types)),
         aliases=aliases,

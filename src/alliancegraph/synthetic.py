@@ -18,6 +18,7 @@ touches a curated node. This module never writes into ``data/``.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import DataError, Problem, UsageError
+from .fileio import atomic_write
 from .imports import Report, run_import
 from .members import (
     CODE_CHARS,
@@ -305,7 +307,8 @@ def _join_date(rng: random.Random, founded: int) -> str:
 
 
 def write(lists: SyntheticLists, out: Path) -> list[Path]:
-    """Write the lists as UTF-8 CSV files in the import format; return the paths."""
+    """Write the lists as UTF-8 CSV files in the import format, each whole or not at all
+    (:func:`alliancegraph.fileio.atomic_write`, mode from the umask); return the paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -318,15 +321,13 @@ def write(lists: SyntheticLists, out: Path) -> list[Path]:
         ("members.csv", lists.members, MEMBER_COLUMNS),
         ("platforms.csv", lists.platforms, ["平台名称", "依托单位"]),
     ):
-        path = out / name
-        with path.open("w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, columns)
-            w.writeheader()
-            w.writerows(rows)
-        paths.append(path)
+        buf = io.StringIO(newline="")
+        w = csv.DictWriter(buf, columns)
+        w.writeheader()
+        w.writerows(rows)
+        paths.append(atomic_write(out / name, buf.getvalue()))
     info = {"scale": lists.scale, "seed": lists.seed, "synthetic": True, **lists.counts()}
-    (out / "synth.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    paths.append(out / "synth.json")
+    paths.append(atomic_write(out / "synth.json", json.dumps(info, indent=2) + "\n"))
     return paths
 
 

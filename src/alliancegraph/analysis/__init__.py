@@ -22,7 +22,8 @@ Questions (:mod:`.questions`)
     ``composition``, ``chain_gaps``, ``coverage``; entities are named as
     ``alliancegraph find`` resolves them.
 Export (:mod:`.export`)
-    GEXF, GraphML, CSV edge lists, metrics as RDF quads in a named graph of their own.
+    GEXF, GraphML, CSV for Gephi's spreadsheet import (edge table ``x.csv``, node table
+    ``x.nodes.csv``), metrics as RDF quads in a named graph of their own.
 
 Node and edge attribute contract (views and exports rely on it; keep it exact)
 ------------------------------------------------------------------------------
@@ -68,7 +69,15 @@ Examples
 
 from __future__ import annotations
 
-from .export import edge_table, metrics_to_quads, write_graph, write_quads
+from .export import (
+    edge_table,
+    gephi_edges,
+    gephi_nodes,
+    metrics_to_quads,
+    node_table_path,
+    write_graph,
+    write_quads,
+)
 from .metrics import (
     METRICS,
     articulation_points,
@@ -150,6 +159,8 @@ __all__ = [
     "ego_graph",
     "engine_for",
     "entity_graph",
+    "gephi_edges",
+    "gephi_nodes",
     "industry_chain",
     "louvain",
     "make_filters",
@@ -159,6 +170,7 @@ __all__ = [
     "metric_table",
     "metrics_to_quads",
     "node_metrics",
+    "node_table_path",
     "pagerank",
     "path",
     "path_graph",

@@ -1,6 +1,8 @@
 """Write projections and metrics out: GEXF and GraphML for Gephi, CSV edge lists, and
 metrics as RDF in a named graph of their own.
 
+CSV is what Gephi's spreadsheet import reads: an edge table (Source, Target, Type, Weight,
+Label, then the other attributes) and a node table beside it (Id, Label, type, …).
 GEXF and GraphML keep the zh labels and every node and edge attribute of the contract
 (networkx's own readers get them back: tests check the round trip). Files are written
 whole or not at all (:func:`alliancegraph.fileio.atomic_write`). Nothing here reads the store.
@@ -25,7 +27,10 @@ __all__ = [
     "ANALYSIS",
     "GRAPH_FORMATS",
     "edge_table",
+    "gephi_edges",
+    "gephi_nodes",
     "metrics_to_quads",
+    "node_table_path",
     "write_graph",
     "write_quads",
 ]
@@ -48,27 +53,102 @@ def _clean(G: nx.Graph) -> nx.Graph:
     return H
 
 
+#: Columns of :func:`edge_table` that hold the ends of an edge; an edge attribute with one of
+#: these names is renamed (``source``, the source document, becomes ``source_document``).
+ENDS = ("source", "target", "source_label", "target_label")
+#: Columns Gephi's spreadsheet import takes for its own, compared case-insensitively: an
+#: attribute with one of these names would be read as Gephi's column, so it is renamed.
+GEPHI_COLUMNS = frozenset({"id", "label", "source", "target", "type", "weight", "interval", "kind"})
+NODE_TABLE_SUFFIX = ".nodes.csv"
+
+
+def _attribute_name(key: str) -> str:
+    """The column of an edge attribute whose name is taken by an end of the edge."""
+    return "source_document" if key == "source" else f"edge_{key}"
+
+
+def _oriented(G: nx.Graph, u: object, v: object) -> tuple[object, object]:
+    """An undirected two-mode edge from its alliance side (``bipartite`` 0) to its
+    organisation; every other edge as networkx gives it."""
+    sides = (G.nodes[u].get("bipartite"), G.nodes[v].get("bipartite"))
+    return (v, u) if not G.is_directed() and sides == (1, 0) else (u, v)
+
+
 def edge_table(G: nx.Graph) -> pd.DataFrame:
-    """One row per edge: source, target, their labels, then the edge's attributes."""
+    """One row per edge: ``source`` and ``target`` (the IRIs of its ends, a two-mode edge
+    from the alliance), their labels, then the edge's attributes. An attribute named like
+    one of those columns keeps its value under another name: ``source`` (the source
+    document's label) becomes ``source_document``."""
     rows = []
     multi = G.is_multigraph()
     for e in G.edges(keys=True, data=True) if multi else G.edges(data=True):
-        u, v, d = e[0], e[1], e[-1]
+        u, v = _oriented(G, e[0], e[1])
+        d = e[-1]
         rows.append(
             {
                 "source": u,
                 "target": v,
                 "source_label": G.nodes[u].get("label", ""),
                 "target_label": G.nodes[v].get("label", ""),
-                **d,
+                **{(_attribute_name(k) if k in ENDS else k): x for k, x in d.items()},
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=None if rows else list(ENDS))
+
+
+def gephi_edges(G: nx.Graph) -> pd.DataFrame:
+    """The edge table as Gephi's spreadsheet import reads it: ``Source``, ``Target``
+    (IRIs, matching the node table's ``Id``), ``Type`` (Directed or Undirected), ``Weight``
+    (1 where the projection has none), ``Label`` (the property's zh label), then the ends'
+    labels and every other attribute, none named like a column Gephi takes for its own."""
+    table = edge_table(G)
+    out = pd.DataFrame(
+        {
+            "Source": table["source"],
+            "Target": table["target"],
+            "Type": "Directed" if G.is_directed() else "Undirected",
+            "Weight": table["weight"].fillna(1) if "weight" in table else 1,
+        }
+    )
+    if "label" in table:
+        out["Label"] = table["label"]
+    for col in table.columns:
+        if col in ("source", "target", "weight", "label"):
+            continue
+        name = col if col.casefold() not in GEPHI_COLUMNS else f"edge_{col}"
+        out[name] = table[col]
+    return out
+
+
+def gephi_nodes(G: nx.Graph) -> pd.DataFrame:
+    """The node table as Gephi's spreadsheet import reads it: ``Id`` (the IRI), ``Label``
+    (zh), ``type`` (the most specific class, prefixed), then every other node attribute."""
+    rows = []
+    for n, d in G.nodes(data=True):
+        row = {"Id": n, "Label": d.get("label", n), "type": d.get("type", "")}
+        for k, x in d.items():
+            if k in ("label", "type"):
+                continue
+            row[k if k.casefold() not in GEPHI_COLUMNS else f"node_{k}"] = x
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else ["Id", "Label", "type"])
+
+
+def node_table_path(path: str | Path) -> Path:
+    """Where a CSV export's node table goes: ``x.csv`` -> ``x.nodes.csv`` beside it."""
+    path = Path(path)
+    return path.with_name(path.stem + NODE_TABLE_SUFFIX)
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False, quoting=csv.QUOTE_MINIMAL).encode("utf-8")
 
 
 def write_graph(G: nx.Graph, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``G`` as GEXF, GraphML or a CSV edge list (format from ``fmt`` or the
-    file's suffix)."""
+    """Write ``G`` as GEXF, GraphML or CSV (format from ``fmt`` or the file's suffix);
+    returns ``path``. CSV is Gephi's spreadsheet import: the edge table
+    (:func:`gephi_edges`) at ``path`` and the node table (:func:`gephi_nodes`) beside it
+    (:func:`node_table_path`: ``x.csv`` -> ``x.nodes.csv``), nodes written first."""
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt not in GRAPH_FORMATS:
@@ -79,8 +159,8 @@ def write_graph(G: nx.Graph, path: str | Path, fmt: str | None = None) -> Path:
     elif fmt == "graphml":
         nx.write_graphml(_clean(G), buf, encoding="utf-8")
     else:
-        text = edge_table(G).to_csv(index=False, quoting=csv.QUOTE_MINIMAL)
-        buf.write(text.encode("utf-8"))
+        atomic_write(node_table_path(path), _csv(gephi_nodes(G)))
+        buf.write(_csv(gephi_edges(G)))
     return atomic_write(path, buf.getvalue())
 
 

@@ -24,7 +24,8 @@ import networkx as nx
 from .. import internal
 from ..catalogue import Source, most_specific_types, names
 from ..errors import UsageError
-from ..namespaces import AG, ORG, RDF, expand, shorten
+from ..namespaces import AG, ORG, RDF, shorten
+from ..search import class_iri
 from .metrics import paused_gc
 
 __all__ = [
@@ -257,13 +258,14 @@ class Filters:
         since: str | None = None,
         until: str | None = None,
         synthetic: bool = True,
+        source: Source | None = None,
     ) -> Filters:
-        wanted = set()
-        for t in types:
-            iri = expand(t) if ":" in t else AG + t
-            if iri is None:
-                raise UsageError(f"unknown type {t!r}; give a class such as ag:University")
-            wanted.add(iri)
+        """``types`` name classes as :func:`alliancegraph.search.class_iri` reads them
+        (``University``, ``ag:University``, ``高等院校``); with ``source`` they are checked
+        against its ontology, so a misspelt class is an error naming the nearest one."""
+        if isinstance(types, str):
+            types = [types]
+        wanted = {class_iri(t, source) for t in types}
         for d in (since, until):
             if d is not None and not _valid_date(d):
                 raise UsageError(f"bad date {d!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")

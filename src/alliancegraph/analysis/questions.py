@@ -36,6 +36,7 @@ __all__ = [
     "communities",
     "composition",
     "coverage",
+    "degenerate_note",
     "ego",
     "ego_graph",
     "make_filters",
@@ -107,7 +108,7 @@ def _make_filters(g: Source, filters: Filters | None, kw: dict) -> Filters:
         if kw:
             raise TypeError("give either filters= or keyword filters, not both")
         return filters
-    return Filters.make(alliances=resolve_alliances(g, kw.pop("alliances", ())), **kw)
+    return Filters.make(alliances=resolve_alliances(g, kw.pop("alliances", ())), source=g, **kw)
 
 
 def make_filters(g: Source, filters: Filters | None = None, **kw: Any) -> Filters:
@@ -209,12 +210,54 @@ def central(
     df.insert(1, "label", [nodes[n].get("label", n) for n in df["node"]])
     df.insert(2, "type", [nodes[n].get("type", "") for n in df["node"]])
     df.insert(0, "rank", range(1, len(df) + 1))
+    note = degenerate_note(H, metric, s.dropna().tolist(), projection_name)
     return _with_meta(
         df.reset_index(drop=True),
         **cast("dict[str, Any]", s.attrs),
         projection=projection_name,
         nodes=G.number_of_nodes(),
         edges=G.number_of_edges(),
+        **({"note": note} if note else {}),
+    )
+
+
+#: Metrics that count shortest paths through a node: zero everywhere when no path has a
+#: middle (every component a clique, or no edges at all).
+PATH_METRICS = {"betweenness", "closeness"}
+
+
+def degenerate_note(H: nx.Graph, metric: str, values: list[float], projection_name: str) -> str:
+    """Why a metric ranks nobody on this projection, or "" if it does: when every node
+    has the same value, a sentence with the projection's size (nodes, edges, components),
+    the reason where it is known, and the projections where the metric means something."""
+    if len(values) < 2 or max(values) - min(values) > 1e-12 * max(1.0, abs(max(values))):
+        return ""
+    parts = nx.number_connected_components(H) if H.number_of_nodes() else 0
+    size = (
+        f"{H.number_of_nodes()} nodes, {H.number_of_edges()} edges, "
+        f"{parts} component{'s' if parts != 1 else ''}"
+    )
+    cliques = all(
+        H.subgraph(c).number_of_edges() == len(c) * (len(c) - 1) // 2
+        for c in nx.connected_components(H)
+    )
+    if H.number_of_edges() == 0:
+        why = "it has no edges"
+    elif metric in PATH_METRICS and cliques:
+        why = "every component is a clique, so no shortest path runs through anyone"
+    elif cliques:
+        why = "every component is a clique, so every node is placed alike"
+    else:
+        why = "every node is placed alike"
+    elsewhere = (
+        "try the entity projection, or this one after importing member lists "
+        "(alliances that share members)"
+        if projection_name != "entity"
+        else "import member lists to connect more organisations"
+    )
+    return (
+        f"{metric} is {values[0]:g} for every node of the {projection_name} projection "
+        f"({size}): {why}; {elsewhere}."
     )
 
 

@@ -20,6 +20,7 @@ from .common import (
     deadline,
     emit_frame,
     open_graph,
+    plural,
     query_options,
     reported,
     root_option,
@@ -103,7 +104,8 @@ def analysis_options(projection: str | None = "entity", seeded: bool = True) -> 
             "types",
             multiple=True,
             metavar="CLASS",
-            help="Only entities of this class (ag:University or University); repeatable.",
+            help="Only entities of this class (University, ag:University or 高等院校); "
+            "repeatable.",
         )(f)
         f = click.option(
             "--alliance",
@@ -250,7 +252,7 @@ def ego(entity: str, radius: int, fmt: str, **o: Any) -> None:
     """The neighbourhood of X within --radius hops: each node with its distance and the
     fact that links it one step closer."""
     df = run(o, lambda a, f: a.ego(entity, radius, **f))
-    emit_frame(df, fmt, note=f"{len(df)} nodes within {radius} hop(s)")
+    emit_frame(df, fmt, note=f"{plural(len(df), 'node')} within {plural(radius, 'hop')}")
 
 
 @analyze.command()
@@ -322,11 +324,14 @@ def metrics_command(
     "-o",
     type=click.Path(path_type=Path),
     required=True,
-    help="File to write: .gexf, .graphml or .csv (edge list).",
+    help="File to write: .gexf, .graphml or .csv (Gephi's spreadsheet import: the edge "
+    "table, and its node table beside it as NAME.nodes.csv).",
 )
 @analysis_options(seeded=False)
 def export_network(out: Path, projection_name: str, fmt: str, **o: Any) -> None:
-    """Write a projection for Gephi (GEXF, GraphML; zh labels kept) or as a CSV edge list."""
+    """Write a projection for Gephi (GEXF, GraphML; zh labels kept) or as CSV tables for
+    Gephi's spreadsheet import (edges in OUT, nodes in OUT's NAME.nodes.csv)."""
+    from alliancegraph.analysis.export import node_table_path
 
     def ask(a: Analyze, f: dict[str, Any]) -> tuple[int, int]:
         G = a.projection(projection_name, **f)
@@ -334,4 +339,8 @@ def export_network(out: Path, projection_name: str, fmt: str, **o: Any) -> None:
         return G.number_of_nodes(), G.number_of_edges()
 
     nodes, edges = run(o, ask)
-    click.echo(f"wrote {out} ({nodes} nodes, {edges} edges)", err=True)
+    size = f"{plural(nodes, 'node')}, {plural(edges, 'edge')}"
+    if out.suffix.lower() == ".csv":
+        click.echo(f"wrote {out} (edges) and {node_table_path(out)} (nodes): {size}", err=True)
+    else:
+        click.echo(f"wrote {out} ({size})", err=True)

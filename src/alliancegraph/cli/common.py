@@ -179,17 +179,33 @@ def open_embedded(
 # -- rendering ---------------------------------------------------------------------------------
 
 
+#: Width of the page when stdout is not a terminal: wide enough that no cell is ever cut
+#: (a table is only as wide as its cells need).
+PIPED_WIDTH = 100_000
+
+
 def console(width: int | None = None) -> Console:
+    """The console tables print on: the terminal's width on a terminal (cells wrap there,
+    see :func:`rich_table`), unlimited when piped, so every cell arrives whole."""
     from rich.console import Console
 
+    if width is None and not sys.stdout.isatty():
+        width = PIPED_WIDTH
     return Console(highlight=False, markup=False, emoji=False, width=width)
+
+
+def rich_table(*columns: str) -> Any:
+    """A rich Table whose cells wrap, never cut: a long label or quote (Chinese has no
+    spaces to break at) folds onto further lines instead of ending in "…"."""
+    from rich.table import Column, Table
+
+    cols = [Column(str(c), overflow="fold", no_wrap=False) for c in columns]
+    return Table(*cols, header_style="bold")
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]], footer: str = "") -> None:
     """Print a rich table of text cells, with a dim footer line."""
-    from rich.table import Table
-
-    t = Table(*columns, header_style="bold")
+    t = rich_table(*columns)
     for row in rows:
         t.add_row(*row)
     out = console()
@@ -198,8 +214,16 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]], footer: str = "
         out.print(footer, style="dim")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+#: English plurals that do not just add "s".
+IRREGULAR = {"query": "queries", "match": "matches", "entity": "entities", "child": "children"}
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and ``word`` in the English form for that count: 1 fact, 2 facts, 0 queries
+    (``many`` for a plural :data:`IRREGULAR` does not know)."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {many or IRREGULAR.get(word) or word + 's'}"
 
 
 def term_text(term: Any) -> str:
@@ -293,19 +317,20 @@ def emit_frame(df: pd.DataFrame, fmt: str, note: str = "") -> None:
         sys.stdout.write(df.to_csv(index=False))
         if note:
             click.echo(f"# {note}", err=True)
+        if df.attrs.get("note"):
+            click.echo(f"# note: {df.attrs['note']}", err=True)
         return
     if fmt == "json":
         click.echo(json.dumps(frame_to_dict(df), ensure_ascii=False, indent=1))
         return
-    from rich.table import Table
-
-    t = Table(*[str(c) for c in df.columns], header_style="bold")
+    t = rich_table(*[str(c) for c in df.columns])
     for row in df.itertuples(index=False):
         t.add_row(*[_cell(v) for v in row])
-    # Piped output is not cut to 80 columns: a quote or a label stays whole.
-    out = console(None if sys.stdout.isatty() else 240)
+    out = console()
     out.print(t)
     out.print(plural(len(df), "row") + (f" · {note}" if note else ""), style="dim")
+    if df.attrs.get("note"):
+        out.print(f"note: {df.attrs['note']}")
 
 
 class ProgressBar:

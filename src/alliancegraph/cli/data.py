@@ -80,12 +80,11 @@ def publish(
 
     Each named graph (ontology, curated, inferred, query examples, imports) is PUT, replacing
     the previous copy; graphs of an earlier publication that the build no longer has are
-    deleted. Query the server with union-default-graph semantics (Oxigraph:
-    `oxigraph serve --union-default-graph`).
+    deleted. The server needs no setting of its own: queries name the build's graphs.
 
     \b
     Example:
-      oxigraph serve --location /tmp/ag-store --union-default-graph &
+      oxigraph serve --location /tmp/ag-store &
       alliancegraph publish --endpoint http://localhost:7878/query
       alliancegraph query --name alliances --endpoint http://localhost:7878/query
     """

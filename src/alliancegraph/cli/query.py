@@ -50,14 +50,20 @@ def parse_params(
 
 
 def read_query_text(query: str) -> str:
-    """QUERY is SPARQL text or the path of a .rq file."""
-    if query.endswith((".rq", ".sparql")) or (
-        len(query) < 4096 and "\n" not in query and Path(query).is_file()
-    ):
-        path = Path(query)
-        if not path.is_file():
-            raise UsageError(f"no query file {query}")
-        return path.read_text(encoding="utf-8")
+    """QUERY is SPARQL text or the path of a .rq file: a file only if it is short (a
+    path the system can name), on one line, and names an existing file or ends in .rq or
+    .sparql; anything else is query text (never probed as a path)."""
+    short = "\n" not in query and len(query.encode("utf-8")) < 4096
+    if not short or not all(len(part.encode("utf-8")) <= 255 for part in query.split("/")):
+        return query
+    try:
+        is_file = Path(query).is_file()
+    except (OSError, ValueError):  # not a name the system accepts: query text
+        return query
+    if is_file:
+        return Path(query).read_text(encoding="utf-8")
+    if query.endswith((".rq", ".sparql")):
+        raise UsageError(f"no query file {query}")
     return query
 
 
@@ -115,6 +121,8 @@ def query(
             assert text is not None
             sparql = read_query_text(text)
             result = g.query(sparql, bindings=g.terms(params) or None)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     print_result(result, fmt)
 
 
@@ -247,11 +255,9 @@ def describe(
     if fmt == "json":
         print_json(d.to_dict())
         return
-    from rich.table import Table
-
     from alliancegraph.namespaces import shorten
 
-    from .common import console
+    from .common import console, rich_table
 
     out = console()
     out.print(f"{d.label}" + (f" / {d.label_en}" if d.label_en else ""), style="bold")
@@ -259,7 +265,7 @@ def describe(
     out.print(f"types: {', '.join(d.types) or '—'}")
     if d.aliases:
         out.print(f"aliases: {'、'.join(d.aliases)}")
-    t = Table("", "property", "other end", "evidence", "source", header_style="bold")
+    t = rich_table("", "property", "other end", "evidence", "source")
     for f in d.facts:
         arrow = "→" if f.direction == "out" else "←"
         prop = f"{f.predicate_label} ({f.predicate})" if f.predicate_label else f.predicate

@@ -50,6 +50,8 @@ class Report:
     #: where the time went: check (read, resolve, compile), validate, build
     seconds: dict[str, float] = field(default_factory=dict)
     build_key: str | None = None
+    #: how each file was read: encoding, delimiter (comma, semicolon, tab), rows
+    read_as: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The report as lines of text (warnings start with ``warning:``)."""
@@ -60,6 +62,7 @@ class Report:
             f"imported {self.id}: {self.rows} rows, {self.quads} quads; new: {new}; "
             f"linked to known organisations: {self.linked}; aliases added: {self.aliases}"
         ]
+        out += [f"read {r}" for r in self.read_as]
         out += [f"warning: {w}" for w in self.warnings]
         return out
 
@@ -178,6 +181,7 @@ def run_import(
             "build": round(t3 - t2, 3),
         },
         build_key=key,
+        read_as=out.read_as,
     )
 
 

@@ -138,6 +138,8 @@ class CompiledImport:
     linked: int = 0
     aliases: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: how each table was read (file, encoding, delimiter, rows): :meth:`.readers.Table.describe`
+    read_as: list[str] = field(default_factory=list)
 
 
 def _slug_text(text: str) -> str:
@@ -280,6 +282,7 @@ class MemberCompiler:
     def compile_table(self, table: Table) -> None:
         """Check and compile every row of ``table``; problems accumulate in ``self.problems``."""
         cols = map_header(table)
+        self.out.read_as.append(table.describe())
         if "alliance" not in cols and self.alliance is None:
             raise DataError(
                 [Problem(f"{table.name}:1", "no alliance: give the alliance or a 联盟 column")]

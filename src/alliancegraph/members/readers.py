@@ -1,8 +1,11 @@
-"""Reading member lists: CSV (UTF-8, UTF-8 with BOM, GB18030) or an XLSX sheet, into a
+"""Reading member lists: CSV (UTF-8, UTF-8 with BOM, GB18030; comma-, semicolon- or
+tab-separated, sniffed from the header line) or an XLSX sheet, into a
 :class:`Table` of cells with their row numbers, and the header mapped to the import format's
 columns (zh or en headers).
 
-Reading never judges a cell (:mod:`.normalise` and :mod:`.compiler` do) and never writes.
+Reading never judges a cell (:mod:`.normalise` and :mod:`.compiler` do), only the shape of
+a row: a value beyond the header's last column is an error naming its file and line. It
+never writes.
 """
 
 from __future__ import annotations
@@ -17,7 +20,16 @@ from pathlib import Path
 
 from ..errors import DataError, Problem
 
-__all__ = ["COLUMNS", "COLUMN_NAMES", "Table", "map_header", "read_table", "unknown_headers"]
+__all__ = [
+    "COLUMNS",
+    "COLUMN_NAMES",
+    "DELIMITERS",
+    "Table",
+    "map_header",
+    "read_table",
+    "sniff_delimiter",
+    "unknown_headers",
+]
 
 #: canonical column -> accepted headers (compared after NFKC, casefold, spaces squeezed)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -65,14 +77,65 @@ def _header_key(text: str) -> str:
 _HEADERS = {_header_key(h): col for col, hs in COLUMNS.items() for h in hs}
 
 
+#: The delimiters a CSV member list may use, by the name a report gives them.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
 @dataclass
 class Table:
-    """The cells of a member list: the header, and data rows with their row numbers."""
+    """The cells of a member list: the header, and data rows with their row numbers;
+    ``delimiter`` is the one the CSV file uses ("" for a workbook)."""
 
     name: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
     encoding: str
+    delimiter: str = ""
+
+    def describe(self) -> str:
+        """How the file was read, for the import report: ``members.csv: UTF-8 CSV,
+        semicolon-separated, 12 rows``."""
+        encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM"}.get(
+            self.encoding, self.encoding.upper()
+        )
+        sep = DELIMITERS.get(self.delimiter, repr(self.delimiter))
+        how = f"{encoding} CSV, {sep}-separated" if self.delimiter else "XLSX sheet"
+        return f"{self.name}: {how}, {len(self.rows)} row{'s' if len(self.rows) != 1 else ''}"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a CSV text: of comma, semicolon and tab, the one its header line
+    (the first line with any text) holds most often outside quotes; comma if none."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in first:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])  # ties: the order of DELIMITERS
+    return best if counts[best] else ","
+
+
+def _check_widths(table: Table) -> Table:
+    """A row with a value beyond the header's last column is an error naming file:line
+    (a delimiter inside an unquoted cell, say): nothing is dropped silently. Empty cells
+    past the header, as spreadsheets write them, are harmless."""
+    width = len(table.header)
+    problems = [
+        Problem(
+            f"{table.name}:{line}",
+            f"{len(cells)} cells but the header has {width} columns; extra "
+            f"{'value' if len(extra) == 1 else 'values'} {', '.join(map(repr, extra))} "
+            "(a delimiter inside a cell? quote the cell or add a column)",
+        )
+        for line, cells in table.rows
+        if (extra := [c for c in cells[width:] if c.strip()])
+    ]
+    if problems:
+        raise DataError(problems)
+    return table
 
 
 def _cell(value: object) -> str:
@@ -109,7 +172,8 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
                 raise DataError(
                     [Problem(name, f"not UTF-8 or GB18030 text (byte {e.start}); save as CSV")]
                 ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     line = 1
@@ -120,7 +184,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         elif any(c.strip() for c in cells):
             rows.append((line, [c.strip() for c in cells]))
         line = reader.line_num + 1
-    return Table(name, header or [], rows, encoding)
+    return _check_widths(Table(name, header or [], rows, encoding, delimiter))
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
@@ -148,7 +212,9 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
                 rows.append((number, cells))
     finally:
         wb.close()
-    return Table(f"{name}" if not sheet else f"{name}[{sheet}]", header or [], rows, "xlsx")
+    return _check_widths(
+        Table(f"{name}" if not sheet else f"{name}[{sheet}]", header or [], rows, "xlsx")
+    )
 
 
 def map_header(table: Table) -> dict[str, int]:

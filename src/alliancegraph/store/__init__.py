@@ -3,7 +3,8 @@ endpoint, behind one :class:`Store` protocol.
 
 Everything above the store reads through :meth:`Store.query`, so analysis, views, the
 endpoint and notebooks run unchanged on another engine. Every store treats the union of
-the named graphs (ontology, curated, inferred, imports) as the default graph, takes the
+the named graphs (ontology, curated, inferred, imports) as the default graph (a remote
+store names them in the protocol, so no server setting is needed), takes the
 contract's prefixes as predeclared, binds parameters as RDF terms (never by pasting text)
 and stops a query at its deadline.
 
@@ -93,7 +94,9 @@ def open_store(
     if endpoint:
         from .remote import RemoteStore
 
-        return RemoteStore(endpoint, timeout=timeout, retries=retries, backoff=backoff)
+        return RemoteStore(
+            endpoint, timeout=timeout, retries=retries, backoff=backoff, graphs="discover"
+        )
     if path is None:
         raise UsageError("no store: give an endpoint URL or a store path")
     return EmbeddedStore.open(path)

@@ -10,7 +10,9 @@ from typing import Protocol, runtime_checkable
 import pyoxigraph as ox
 
 from ..errors import QuerySyntaxError, UsageError
+from ..namespaces import PREFIXES
 from ..results import QueryResult, Term
+from ..sparqlcheck import explain
 
 #: Variable name (without ``?``) -> the RDF term bound to it.
 Bindings = Mapping[str, Term]
@@ -53,15 +55,32 @@ class DeadlineStore:
         return self.store.describe_location()
 
 
-def syntax_error(e: SyntaxError | str, line_offset: int = 0) -> QuerySyntaxError:
+def syntax_error(
+    e: SyntaxError | str, line_offset: int = 0, sparql: str | None = None
+) -> QuerySyntaxError:
     """Turn Oxigraph's ``error at L:C: expected …`` into a located QuerySyntaxError (lines
-    counted after ``line_offset`` lines of prepended prefixes)."""
+    counted after ``line_offset`` lines of prepended prefixes). With ``sparql``, the
+    user's text, the message is ours (:func:`alliancegraph.sparqlcheck.explain`): the
+    token found, the line with a caret under it and a suggestion."""
     text = str(e)
+    if sparql is not None:
+        return explain(text, sparql, line_offset)
     m = _POSITION.search(text)
     if m:
         line = int(m.group(1)) - line_offset
         return QuerySyntaxError(_short(m.group(3)), max(line, 1), int(m.group(2)))
     return QuerySyntaxError(_short(text))
+
+
+def check_syntax(sparql: str, line_offset: int = 0) -> None:
+    """Raise the QuerySyntaxError of ``sparql`` (the predeclared prefixes apply; lines
+    counted after ``line_offset`` prepended lines), if Oxigraph's parser refuses it. The
+    query is answered on an empty store, so this costs a parse."""
+    try:
+        ox.Store().query(sparql, prefixes=PREFIXES)
+    except SyntaxError as e:
+        user_text = sparql.split("\n", line_offset)[-1] if line_offset else sparql
+        raise syntax_error(e, line_offset, user_text) from None
 
 
 def _short(message: str, keep: int = 10) -> str:

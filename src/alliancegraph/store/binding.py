@@ -34,6 +34,24 @@ def query_form(sparql: str) -> str:
     return "SELECT"
 
 
+def declares_dataset(sparql: str) -> bool:
+    """Whether the query names its own dataset (``FROM`` or ``FROM NAMED``), outside
+    strings, IRIs, comments, variables and prefixed names.
+
+    >>> declares_dataset("SELECT * FROM <http://x/g> { ?s ?p ?o }")
+    True
+    >>> declares_dataset("SELECT ?from { ?from ex:from 'FROM' } # FROM")
+    False
+    """
+    for m in _TOKEN.finditer(sparql):
+        if m.lastgroup == "word" and m.group().upper() == "FROM":
+            before = sparql[m.start() - 1] if m.start() else " "
+            after = sparql[m.end()] if m.end() < len(sparql) else " "
+            if before not in "?$:_-." and after not in ":_-.":
+                return True
+    return False
+
+
 def with_values(sparql: str, bindings: Bindings) -> str:
     """Bind variables by adding ``VALUES (?a ?b) { (t1 t2) }`` as the first element of the
     query's top-level WHERE group. Terms are written by Oxigraph's own serialiser (a

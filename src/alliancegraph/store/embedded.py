@@ -8,6 +8,7 @@ in-process.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import signal
@@ -20,7 +21,7 @@ import pyoxigraph as ox
 from ..errors import EndpointError, QuerySyntaxError, QueryTimeout
 from ..namespaces import PREFIXES
 from ..results import QueryResult, Term
-from .base import Bindings, syntax_error
+from .base import Bindings, check_syntax, syntax_error
 from .binding import with_values
 
 #: pyoxigraph's own substitutions: variable -> term, bound in the projection only.
@@ -77,7 +78,7 @@ class EmbeddedStore:
                 substitutions=dict(substitutions) if substitutions else None,
             )
         except SyntaxError as e:
-            raise syntax_error(e) from None
+            raise syntax_error(e, sparql=sparql) from None
 
     def query(
         self,
@@ -93,11 +94,15 @@ class EmbeddedStore:
         wanted). With ``timeout`` (seconds) the query runs in a child process killed at
         the deadline (raising :class:`QueryTimeout`)."""
         subs = dict(substitutions or {})
-        if bindings:
-            sparql = with_values(sparql, bindings)
-        if timeout is None or timeout <= 0 or not hasattr(os, "fork"):
-            return QueryResult.from_oxigraph(self.raw_query(sparql, subs))
-        return self._isolated(sparql, subs, float(timeout))
+        text = with_values(sparql, bindings) if bindings else sparql
+        try:
+            if timeout is None or timeout <= 0 or not hasattr(os, "fork"):
+                return QueryResult.from_oxigraph(self.raw_query(text, subs))
+            return self._isolated(text, subs, float(timeout))
+        except QuerySyntaxError:
+            if bindings:
+                check_syntax(sparql)  # located in the user's text, not the bound one
+            raise
 
     # The child writes one tag byte and a payload: b"s" SPARQL JSON results, b"t"
     # N-Triples, b"x" a syntax error message, b"e" any other error.
@@ -182,16 +187,20 @@ def _child(
         os._exit(code)
 
 
+_SYNTAX_FIELDS = ("message", "line", "column", "token", "suggestion", "context")
+
+
 def _syntax_payload(e: QuerySyntaxError) -> bytes:
-    """line, column and message, tab-separated, for the parent to rebuild the error."""
-    message = str(e).split(": ", 1)[1] if e.line is not None else str(e)
-    message = message.removeprefix("SPARQL syntax error at ")
-    return f"{e.line or ''}\t{e.column or ''}\t{message}".encode()
+    """The error's fields as JSON, for the parent to rebuild it."""
+    return json.dumps({k: getattr(e, k, None) for k in _SYNTAX_FIELDS}).encode()
 
 
 def _syntax_from_payload(payload: bytes) -> QuerySyntaxError:
-    line, column, message = payload.decode("utf-8", "replace").split("\t", 2)
-    return QuerySyntaxError(message, int(line) if line else None, int(column) if column else None)
+    f = json.loads(payload.decode("utf-8", "replace"))
+    return QuerySyntaxError(
+        f["message"], f["line"], f["column"],
+        token=f["token"], suggestion=f["suggestion"], context=f["context"],
+    )  # fmt: skip
 
 
 def _kill(pid: int) -> None:

@@ -1,27 +1,31 @@
 """Any SPARQL 1.1 endpoint, spoken to over the SPARQL 1.1 Protocol through the one
 :class:`~.transport.Transport`.
 
-A query is sent with the contract's prefixes in front and its bound values as ``VALUES``;
-GET for short queries, a form POST for long ones; ``Accept`` asks for SPARQL results
-(SELECT, ASK) or RDF (CONSTRUCT, DESCRIBE) as the registry of :mod:`alliancegraph.formats`
-names them, and the answer is parsed by its ``Content-Type``. Errors name the endpoint,
-the status and the server's message; a query the endpoint refuses as malformed becomes a
-:class:`QuerySyntaxError` located in the user's text.
+A query is sent with the contract's prefixes in front and its bound values as ``VALUES``,
+naming the graphs it reads (the protocol's ``default-graph-uri`` and ``named-graph-uri``:
+the build's own ``agr:graph-*`` graphs, so an engine with default settings answers like the
+embedded store); GET for short queries, a form POST for long ones; ``Accept`` asks for
+SPARQL results (SELECT, ASK) or RDF (CONSTRUCT, DESCRIBE) as the registry of
+:mod:`alliancegraph.formats` names them, and the answer is parsed by its ``Content-Type``.
+Errors name the endpoint, the status and the server's message; a query the endpoint refuses
+as malformed becomes a :class:`QuerySyntaxError` located in the user's text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Literal
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from .. import formats
+from .. import formats, internal
 from ..errors import EndpointError, QuerySyntaxError, QueryTimeout, UsageError
-from ..namespaces import PREFIX_LINES, prefix_block
+from ..namespaces import AGR, PREFIX_LINES, prefix_block
 from ..results import QueryResult
 from .base import Bindings, syntax_error
-from .binding import query_form, with_values
+from .binding import declares_dataset, query_form, with_values
 from .transport import Response, RetryPolicy, Transport, Unreachable
 
 #: A location in a server's error message: Oxigraph's ``error at L:C: …`` or ours,
@@ -30,6 +34,11 @@ _SERVER_POSITION = (
     re.compile(r"error at (\d+):(\d+): ?(.*)", re.S),
     re.compile(r"at line (\d+), column (\d+): ?(.*)", re.S),
 )
+
+
+#: A GET whose encoded parameters are longer than this is sent as a POST instead (many
+#: servers and proxies refuse URLs beyond 4 to 8 KB; a dataset of many imports is long).
+_MAX_URL = 4000
 
 
 def _accept(kind: formats.Kind) -> str:
@@ -43,10 +52,17 @@ def _accept(kind: formats.Kind) -> str:
 class RemoteStore:
     """A SPARQL 1.1 endpoint as a :class:`~.base.Store`.
 
-    The endpoint should treat the union of named graphs as its default graph (Oxigraph:
-    ``oxigraph serve --union-default-graph``; Virtuoso and GraphDB do so by default).
+    ``graphs`` is the dataset each query names: ``"discover"`` lists the endpoint's graphs
+    in our ``agr:graph-`` namespace once (``queries/internal/store-named-graphs.rq``) and
+    names them as both the default graph (their merge) and the named graphs, so an engine
+    with default settings (Oxigraph without ``--union-default-graph``, Virtuoso with its
+    system graphs) answers like the embedded store; a list names those graphs; ``None``
+    (or no graph of ours found) names none, and the endpoint's own default graph answers.
+    A query with its own ``FROM`` / ``FROM NAMED`` keeps its dataset. An endpoint that
+    refuses a dataset in the protocol (HTTP 400 to the probe) is asked without one.
     ``timeout`` bounds each wait on the connection (0: none); ``retries`` and ``backoff``
-    make the :class:`RetryPolicy`; queries longer than ``post_above`` bytes are POSTed.
+    make the :class:`RetryPolicy`; queries longer than ``post_above`` bytes (or whose
+    parameters would make a long URL) are POSTed.
     """
 
     def __init__(
@@ -58,6 +74,7 @@ class RemoteStore:
         post_above: int = 1500,
         user_agent: str = "alliancegraph",
         transport: Transport | None = None,
+        graphs: Sequence[str] | Literal["discover"] | None = None,
     ):
         if not re.match(r"^https?://", endpoint):
             raise UsageError(f"endpoint {endpoint!r} is not an http(s) URL")
@@ -65,9 +82,29 @@ class RemoteStore:
         self.timeout = timeout
         self.post_above = post_above
         self.transport = transport or Transport(RetryPolicy(retries, backoff), user_agent)
+        self._graphs: list[str] | None = None if graphs == "discover" else list(graphs or [])
 
     def describe_location(self) -> str:
         return f"SPARQL endpoint {self.endpoint}"
+
+    def graphs(self, timeout: float | None = None) -> list[str]:
+        """The graphs every query names (discovered on first use, then kept)."""
+        if self._graphs is None:
+            self._graphs = self._discover(timeout or self.timeout or None)
+        return self._graphs
+
+    def _discover(self, timeout: float | None) -> list[str]:
+        listed = self._ask(internal.text("store-named-graphs"), timeout, [])
+        ours = sorted(
+            g.value
+            for g in (row[0] for row in listed.rows)
+            if isinstance(g, ox.NamedNode) and g.value.startswith(AGR + "graph-")
+        )
+        if ours:
+            probe = self._send(internal.text("store-dataset-probe"), timeout, ours)
+            if probe.status == 400:  # the service takes no dataset from the protocol
+                return []
+        return ours
 
     def full_text(self, sparql: str, bindings: Bindings | None = None) -> str:
         """The text sent: the predeclared prefixes, then the query with bound VALUES."""
@@ -76,10 +113,14 @@ class RemoteStore:
     def query(
         self, sparql: str, timeout: float | None = None, bindings: Bindings | None = None
     ) -> QueryResult:
-        text = self.full_text(sparql, bindings)
         seconds = timeout or self.timeout or None
+        graphs = [] if declares_dataset(sparql) else self.graphs(seconds)
+        return self._ask(self.full_text(sparql, bindings), seconds, graphs)
+
+    def _ask(self, text: str, seconds: float | None, graphs: list[str]) -> QueryResult:
+        """Send ``text`` (prefixes included) naming ``graphs``; the parsed answer."""
         try:
-            response = self._send(text, seconds)
+            response = self._send(text, seconds, graphs)
         except TimeoutError:
             raise QueryTimeout(seconds or 0) from None
         except Unreachable as e:
@@ -92,12 +133,16 @@ class RemoteStore:
             raise response.error(f"SPARQL endpoint {self.endpoint}")
         return parse_response(response.body, response.content_type, self.endpoint)
 
-    def _send(self, text: str, timeout: float | None) -> Response:
-        """One query over the SPARQL 1.1 Protocol: GET, or a form POST when long."""
+    def _send(self, text: str, timeout: float | None, graphs: Sequence[str] = ()) -> Response:
+        """One query over the SPARQL 1.1 Protocol naming ``graphs`` as its dataset: GET, or
+        a form POST when long."""
         graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         headers = {"Accept": _accept("rdf" if graph else "results")}
-        encoded = urlencode({"query": text})
-        if len(text.encode("utf-8")) > self.post_above:
+        fields = [("query", text)]
+        fields += [("default-graph-uri", g) for g in graphs]
+        fields += [("named-graph-uri", g) for g in graphs]
+        encoded = urlencode(fields)
+        if len(text.encode("utf-8")) > self.post_above or len(encoded) > _MAX_URL:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             return self.transport.request(
                 "POST", self.endpoint, body=encoded.encode("ascii"), headers=headers,
@@ -114,11 +159,12 @@ def _refused(text: str, response: Response) -> QuerySyntaxError:
     text (without the prepended prefixes): where the server says, else where Oxigraph's
     own parser says, else the server's message alone."""
     message = response.body.decode("utf-8", "replace")
+    user = text.split("\n", PREFIX_LINES)[-1]
     for pattern in _SERVER_POSITION:
         m = pattern.search(message)
         if m:
             line, column, rest = m.groups()
-            return syntax_error(f"error at {line}:{column}: {rest}", PREFIX_LINES)
+            return syntax_error(f"error at {line}:{column}: {rest}", PREFIX_LINES, user)
     local = _local_syntax_error(text)
     if local is not None:
         return local
@@ -133,7 +179,7 @@ def _local_syntax_error(text: str) -> QuerySyntaxError | None:
     try:
         ox.Store().query(text)
     except SyntaxError as e:
-        return syntax_error(e, PREFIX_LINES)
+        return syntax_error(e, PREFIX_LINES, text.split("\n", PREFIX_LINES)[-1])
     except Exception:  # anything else is not a syntax problem
         return None
     return None

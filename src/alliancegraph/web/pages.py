@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..errors import AllianceGraphError, AmbiguousEntity, UnknownEntity
+from ..errors import AllianceGraphError, AmbiguousEntity, QuerySyntaxError, UnknownEntity
 from ..namespaces import AGR, shorten
 from . import data
 from .data import Cell, cell, entity_href
@@ -69,8 +69,21 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 def error_page(request: Request, error: Exception, status: int | None = None) -> HTMLResponse:
     return render(
-        request, "error.html", status=status or status_of(error), title="error", message=str(error)
-    )
+        request, "error.html", status=status or status_of(error), title="error",
+        message=str(error), search="", search_href="",
+    )  # fmt: skip
+
+
+def not_found(request: Request, iri: str) -> HTMLResponse:
+    """404 for an entity or alliance page: what was asked for, and a search box holding
+    the words of its slug (``no-such-thing`` -> "no such thing") to find it by name."""
+    tail = iri[len(AGR) :] if iri.startswith(AGR) else iri.rstrip("/#").rsplit("/", 1)[-1]
+    words = " ".join(tail.replace("_", "-").split("-")).strip()
+    return render(
+        request, "error.html", status=404, title="not found",
+        message=f"没有这个实体 · No entity at {iri}",
+        search=words, search_href="/search?" + urlencode({"q": words}),
+    )  # fmt: skip
 
 
 def engine_of(request: Request) -> Engine:
@@ -117,7 +130,7 @@ async def entity_page(request: Request) -> Response:
     try:
         d = await run(request, engine_of(request).graph.describe, f"<{iri}>")
     except UnknownEntity:
-        return error_page(request, UnknownEntity(iri), 404)
+        return not_found(request, iri)
     except AmbiguousEntity as e:  # pragma: no cover - an IRI is never ambiguous
         return error_page(request, e, 400)
     except AllianceGraphError as e:
@@ -155,7 +168,7 @@ async def alliance_page(request: Request) -> Response:
     try:
         a = await run(request, data.alliance, engine.graph, iri, engine.cache)
     except UnknownEntity:
-        return error_page(request, UnknownEntity(iri), 404)
+        return not_found(request, iri)
     except AllianceGraphError as e:
         return error_page(request, e)
     return render(
@@ -184,6 +197,7 @@ async def query_page(request: Request) -> Response:
     name = params.get("name", "")
     example = None
     error = None
+    error_context = None  # a syntax error's line with a caret under what was found
     result = None
     try:
         library = await run(request, data.examples_for_page, engine.graph)
@@ -211,6 +225,8 @@ async def query_page(request: Request) -> Response:
     if text and error is None:
         try:
             result = await run(request, engine.query, text)
+        except QuerySyntaxError as e:
+            error, error_context = e.headline, e.context
         except AllianceGraphError as e:
             error = str(e)
     table = data.result_table(result, SHOWN_ROWS) if result is not None else None
@@ -242,6 +258,8 @@ async def query_page(request: Request) -> Response:
         example=example,
         examples=library,
         error=error,
+        error_context=error_context,
+        warnings=result.warnings if result is not None else [],
         table=table,
         links=links,
         endpoint="/sparql",
