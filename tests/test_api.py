@@ -105,6 +105,16 @@ def test_library_errors_name_no_cli_flag(graph):
     with pytest.raises(UsageError) as e:
         graph.named("no-such-query")
     assert "`alliancegraph" not in str(e.value)
+    with pytest.raises(UsageError) as e:
+        graph.describe("no such thing at all")
+    assert "no entity matches" in str(e.value) and "alliancegraph" not in str(e.value)
+
+
+def test_analyze_export_returns_every_file_it_wrote(graph, tmp_path):
+    files = graph.analyze.export(tmp_path / "b.csv", projection="two-mode")
+    assert files == [tmp_path / "b.csv", tmp_path / "b.nodes.csv"]
+    assert all(f.stat().st_size > 0 for f in files)
+    assert graph.analyze.export(tmp_path / "b.gexf", projection="two-mode") == [tmp_path / "b.gexf"]
 
 
 def test_analyze_answers_through_the_graph(graph):

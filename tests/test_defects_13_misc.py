@@ -78,8 +78,9 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def test_b_two_mode_csv_is_an_edge_table_and_a_node_table(graph, tmp_path):
-    out = graph.analyze.export(tmp_path / "x.csv", "two-mode")
-    edges, nodes = _read(out), _read(tmp_path / "x.nodes.csv")
+    out, node_table = graph.analyze.export(tmp_path / "x.csv", "two-mode")
+    assert node_table == tmp_path / "x.nodes.csv"
+    edges, nodes = _read(out), _read(node_table)
     e_cols, n_cols = list(edges[0]), list(nodes[0])
     assert e_cols[:2] == ["Source", "Target"] and "Weight" in e_cols
     assert n_cols[:3] == ["Id", "Label", "type"]
@@ -119,9 +120,8 @@ def test_b_cli_names_both_files(env, tmp_path):
 def test_f_every_writer_follows_the_umask(graph, tmp_path, umask022):
     written = [
         graph.export(tmp_path / "g.ttl") and tmp_path / "g.ttl",
-        graph.analyze.export(tmp_path / "p.gexf", "two-mode"),
-        graph.analyze.export(tmp_path / "p.csv", "two-mode"),
-        tmp_path / "p.nodes.csv",
+        *graph.analyze.export(tmp_path / "p.gexf", "two-mode"),
+        *graph.analyze.export(tmp_path / "p.csv", "two-mode"),
         graph.view("alliance", FUNCTIONAL_ZH).save(tmp_path / "v.html"),
         *synthetic.write(synthetic.generate(0.05, seed=1), tmp_path / "synth"),
     ]

@@ -336,8 +336,7 @@ def ensure_built(inputs: Inputs | None = None, cache: Cache | None = None, warn=
     previous = cache.current()
     if previous is None:
         raise AllianceGraphError(
-            failure + "\nno earlier good build to fall back on; fix the input and run "
-            "`alliancegraph build`"
+            failure + "\nno earlier good build to fall back on; fix the input and build again"
         )
     (warn or _stderr)(
         f"warning: the inputs do not build; answering from the last good build "

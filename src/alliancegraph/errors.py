@@ -98,7 +98,7 @@ class UnknownEntity(UsageError):
     def __init__(self, text: str):
         self.text = text
         super().__init__(
-            f"no entity matches {text!r}; try `alliancegraph find` with part of a name"
+            f"no entity matches {text!r}; search with part of a name, an alias or its pinyin"
         )
 
 

@@ -470,21 +470,22 @@ class Analyze:
     def export(
         self, target: str | Path, projection: str = "entity", format: str | None = None,
         **filters: Any,
-    ) -> Path:  # fmt: skip
-        """Write a projection for Gephi/Cytoscape (GEXF, GraphML, CSV); returns the file.
-        CSV is Gephi's spreadsheet import: edges in ``target``, nodes in ``x.nodes.csv``
-        beside it."""
-        from .analysis import write_graph
+    ) -> list[Path]:  # fmt: skip
+        """Write a projection for Gephi/Cytoscape (GEXF, GraphML, CSV); returns the files
+        written. CSV is Gephi's spreadsheet import: edges in ``target``, nodes in
+        ``x.nodes.csv`` beside it."""
+        return self.write_graph(self.projection(projection, **filters), target, format)
 
-        G = self.projection(projection, **filters)
-        return write_graph(G, Path(target), format)
+    def write_graph(
+        self, G: nx.Graph, target: str | Path, format: str | None = None
+    ) -> list[Path]:
+        """Write a network (from :meth:`projection`, or your own) as GEXF, GraphML or CSV
+        tables (format from ``format`` or the file's suffix); returns the files written,
+        the one named first."""
+        from .analysis import write_graph, written_files
 
-    def write_graph(self, G: nx.Graph, target: str | Path, format: str | None = None) -> Path:
-        """Write a projection (from :meth:`projection`) as GEXF, GraphML or a CSV edge list
-        (format from ``format`` or the file's suffix)."""
-        from .analysis import write_graph
-
-        return write_graph(G, Path(target), format)
+        write_graph(G, Path(target), format)
+        return written_files(target, format)
 
     def write_metrics(
         self, table: pd.DataFrame, target: str | Path, projection: str = "entity"

@@ -77,6 +77,7 @@ from .export import (
     node_table_path,
     write_graph,
     write_quads,
+    written_files,
 )
 from .metrics import (
     METRICS,
@@ -183,4 +184,5 @@ __all__ = [
     "weighted_degree",
     "write_graph",
     "write_quads",
+    "written_files",
 ]

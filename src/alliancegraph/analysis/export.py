@@ -164,6 +164,14 @@ def write_graph(G: nx.Graph, path: str | Path, fmt: str | None = None) -> Path:
     return atomic_write(path, buf.getvalue())
 
 
+def written_files(path: str | Path, fmt: str | None = None) -> list[Path]:
+    """The files :func:`write_graph` writes for ``path``: the file itself, and for CSV the
+    node table beside it (edges first)."""
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    return [path, node_table_path(path)] if fmt == "csv" else [path]
+
+
 def metrics_to_quads(table: pd.DataFrame, name: str = "metrics") -> list[ox.Quad]:
     """Metric columns of a :func:`~alliancegraph.analysis.metrics.metric_table` as quads
     ``<node> analysis:<metric> value`` in the named graph ``agr:graph-analysis-<name>``,

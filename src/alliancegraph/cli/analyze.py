@@ -331,16 +331,14 @@ def metrics_command(
 def export_network(out: Path, projection_name: str, fmt: str, **o: Any) -> None:
     """Write a projection for Gephi (GEXF, GraphML; zh labels kept) or as CSV tables for
     Gephi's spreadsheet import (edges in OUT, nodes in OUT's NAME.nodes.csv)."""
-    from alliancegraph.analysis.export import node_table_path
 
-    def ask(a: Analyze, f: dict[str, Any]) -> tuple[int, int]:
+    def ask(a: Analyze, f: dict[str, Any]) -> tuple[list[Path], int, int]:
         G = a.projection(projection_name, **f)
-        a.write_graph(G, out)
-        return G.number_of_nodes(), G.number_of_edges()
+        return a.write_graph(G, out), G.number_of_nodes(), G.number_of_edges()
 
-    nodes, edges = run(o, ask)
+    files, nodes, edges = run(o, ask)
     size = f"{plural(nodes, 'node')}, {plural(edges, 'edge')}"
-    if out.suffix.lower() == ".csv":
-        click.echo(f"wrote {out} (edges) and {node_table_path(out)} (nodes): {size}", err=True)
+    if len(files) == 2:
+        click.echo(f"wrote {files[0]} (edges) and {files[1]} (nodes): {size}", err=True)
     else:
-        click.echo(f"wrote {out} ({size})", err=True)
+        click.echo(f"wrote {files[0]} ({size})", err=True)
