@@ -6,6 +6,10 @@ Cache layout (``$ALLIANCEGRAPH_CACHE``, else ``$XDG_CACHE_HOME/alliancegraph``, 
     builds/<key>/store/        an on-disk Oxigraph store, opened read-only by queries
     builds/<key>/dataset.nq    the same quads as sorted N-Quads (export, publish)
     builds/<key>/info.json     counts, inputs and timings of the build
+    builds/<key>/.lock         held shared by every process that reads the build
+    builds/<key>-<n>/          a later version of the same key (``build --force``)
+    builds/.<key>.<random>/    a build being written (renamed into place when done)
+    builds/.builders           held shared by every process writing a build
     current                    the key of the last good build
     failed/<key>.txt           why the build of those inputs failed (not retried)
 
@@ -13,6 +17,13 @@ Cache layout (``$ALLIANCEGRAPH_CACHE``, else ``$XDG_CACHE_HOME/alliancegraph``, 
 as imports) and the build's own version, so any change rebuilds and nothing stale is
 served silently. A failed build never touches ``current``: the last good build keeps
 answering. Builds are written to a temporary folder and renamed into place.
+
+A build folder is never removed or replaced while another process may have it open: a
+:class:`Build` holds a shared lock on its folder for as long as it lives, a second build
+of the same key becomes a new version beside the first, and :meth:`Cache.clean` (run at
+the start of every build and open) removes only superseded versions it can lock
+exclusively, and the temporary folders of builders that died (killed mid-build) when no
+builder is alive.
 """
 
 from __future__ import annotations
@@ -32,7 +43,7 @@ import pyoxigraph as ox
 
 from . import config
 from .errors import AllianceGraphError, DataError, Problem
-from .fileio import atomic_write
+from .fileio import Lock, atomic_write, lock
 
 #: Bump when the build's output changes for the same inputs.
 BUILD_VERSION = "2"
@@ -101,11 +112,13 @@ class Inputs:
 
 @dataclass
 class Build:
-    """A good build in the cache."""
+    """A good build in the cache. ``hold`` is the shared lock on its folder that keeps the
+    cleaner away while this object lives (see :meth:`Cache.get`)."""
 
     key: str
     path: Path
     info: dict
+    hold: Lock | None = field(default=None, repr=False, compare=False)
 
     @property
     def store_path(self) -> Path:
@@ -122,15 +135,92 @@ class Cache:
     def __init__(self, path: Path | None = None):
         self.path = config.cache_dir(path)
 
+    @property
+    def builds(self) -> Path:
+        return self.path / "builds"
+
     def build_dir(self, key: str) -> Path:
-        return self.path / "builds" / key
+        """The first version's folder of ``key`` (later ones are ``<key>-<n>``)."""
+        return self.builds / key
+
+    def versions(self, key: str) -> list[Path]:
+        """The complete folders of ``key``, oldest first."""
+
+        def number(d: Path) -> int:
+            tail = d.name[len(key) + 1 :]
+            return int(tail) if tail.isdigit() else -1
+
+        found = [self.build_dir(key), *(d for d in self.builds.glob(f"{key}-*") if number(d) >= 0)]
+        return sorted((d for d in found if (d / "info.json").exists()), key=number)
 
     def get(self, key: str) -> Build | None:
-        d = self.build_dir(key)
-        info = d / "info.json"
-        if info.exists():
-            return Build(key, d, json.loads(info.read_text(encoding="utf-8")))
+        """The newest complete build of ``key``, held (a shared lock on its folder) so that
+        no other process removes it while the returned object lives."""
+        for _ in range(5):  # a version removed between listing and locking: look again
+            versions = self.versions(key)
+            if not versions:
+                return None
+            d = versions[-1]
+            try:
+                hold = lock(d / ".lock", shared=True)
+            except OSError:  # removed meanwhile, or a read-only cache: read without a lock
+                hold = None
+            try:
+                info = json.loads((d / "info.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                if hold is not None:
+                    hold.release()
+                continue
+            return Build(key, d, info, hold)
         return None
+
+    def building(self) -> Lock | None:
+        """The shared lock every process writing a build holds while its temporary folder
+        exists: the cleaner removes temporary folders only when it can lock this
+        exclusively (no builder alive)."""
+        return lock(self.builds / ".builders", shared=True)
+
+    def clean(self) -> list[Path]:
+        """Remove what no process can be using: the temporary folders of builders that
+        died, when no builder is alive, and versions of a key superseded by a later one
+        that no process holds. Returns the folders removed."""
+        if not self.builds.is_dir():
+            return []
+        removed: list[Path] = []
+        try:
+            entries = list(self.builds.iterdir())
+        except OSError:
+            return []
+        temps = [d for d in entries if d.is_dir() and d.name.startswith(".")]
+        if temps:
+            try:
+                alone = lock(self.builds / ".builders", wait=False)
+            except OSError:
+                alone = None
+            if alone is not None:
+                with alone:
+                    for d in temps:
+                        shutil.rmtree(d, ignore_errors=True)
+                        removed.append(d)
+        keys = {d.name.split("-")[0] for d in entries if d.is_dir() and not d.name.startswith(".")}
+        for key in sorted(keys):
+            for d in self.versions(key)[:-1]:
+                try:
+                    mine = lock(d / ".lock", wait=False)
+                except OSError:
+                    continue
+                if mine is None:  # a reader has it open
+                    continue
+                with mine:
+                    # out of sight first (a dot folder: a temporary one if this is cut short)
+                    gone = d.with_name(f".{d.name}.removed")
+                    try:
+                        os.rename(d, gone)
+                    except OSError:
+                        continue
+                shutil.rmtree(gone, ignore_errors=True)
+                removed.append(d)
+        return removed
 
     def current(self) -> Build | None:
         try:
@@ -272,11 +362,13 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
     """
     inputs = inputs or Inputs.default()
     cache = cache or Cache()
+    cache.clean()
     key = inputs.key()
     done = cache.get(key)
     if done and not force:
         cache.set_current(key)
         return done
+    del done  # a forced build writes a new version; the old one goes once nobody reads it
     try:
         store, info = compile_dataset(inputs)
     except DataError as e:
@@ -287,6 +379,7 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
     )
     final = cache.build_dir(key)
     final.parent.mkdir(parents=True, exist_ok=True)
+    builder = cache.building()
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
     try:
         # one copy of the data at a time: the sorted lines, then the file; the on-disk store
@@ -305,14 +398,35 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
         del disk
         info["seconds"].update(sort=round(t1 - t0, 3), store=round(time.perf_counter() - t1, 3))
         (tmp / "info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        _install(tmp, cache, key, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if builder is not None:
+            builder.release()
     cache.set_current(key)
-    return Build(key, final, info)
+    made = cache.get(key)
+    if made is None:  # the cache folder was removed under us
+        raise AllianceGraphError(f"the build {key} vanished from {cache.builds}")
+    return made
+
+
+def _install(tmp: Path, cache: Cache, key: str, force: bool) -> None:
+    """Rename the finished build ``tmp`` into place without touching a folder another
+    process may read: the key's first folder if there is none, else (forced, or built by
+    another process meanwhile) a new version beside it, or nothing if an equal build of
+    the key (same content: the key hashes it) is already there."""
+    if not cache.versions(key):
+        try:
+            os.rename(tmp, cache.build_dir(key))  # fails if another builder got there first
+            return
+        except OSError:
+            pass
+    if not force and cache.versions(key):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    os.rename(tmp, cache.builds / f"{key}-{time.time_ns()}")
 
 
 def ensure_built(inputs: Inputs | None = None, cache: Cache | None = None, warn=None) -> Build:
@@ -323,6 +437,7 @@ def ensure_built(inputs: Inputs | None = None, cache: Cache | None = None, warn=
     """
     inputs = inputs or Inputs.default()
     cache = cache or Cache()
+    cache.clean()
     key = inputs.key()
     done = cache.get(key)
     if done:

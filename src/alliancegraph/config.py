@@ -10,6 +10,8 @@ always wins over the environment.
 ``ALLIANCEGRAPH_CACHE``     build cache (content-keyed stores)
 ``ALLIANCEGRAPH_ENDPOINT``  a SPARQL 1.1 endpoint to answer from instead of the embedded store
 ``ALLIANCEGRAPH_TIMEOUT``   default query deadline in seconds (0: none)
+``ALLIANCEGRAPH_ALLOWED_HOSTS`` host names ``serve`` answers to besides loopback (comma-separated)
+``ALLIANCEGRAPH_QUERY_MEMORY`` megabytes a query with a deadline may allocate (default 1024)
 ``XDG_DATA_HOME``           base of the default data home
 ``XDG_CACHE_HOME``          base of the default cache
 =========================== ==========================================================
@@ -18,6 +20,7 @@ always wins over the environment.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import UsageError
@@ -31,10 +34,14 @@ VARIABLES: dict[str, str] = {
     "ALLIANCEGRAPH_CACHE": "build cache (default $XDG_CACHE_HOME/alliancegraph)",
     "ALLIANCEGRAPH_ENDPOINT": "SPARQL 1.1 endpoint to query instead of the embedded store",
     "ALLIANCEGRAPH_TIMEOUT": "default query deadline in seconds (0: no deadline)",
+    "ALLIANCEGRAPH_ALLOWED_HOSTS": "host names serve answers to besides loopback (a,b:8080)",
+    "ALLIANCEGRAPH_QUERY_MEMORY": "megabytes of memory a query process may allocate (1024)",
 }
 
 #: the CLI's and remote engines' deadline when none is configured
 DEFAULT_TIMEOUT = 30.0
+#: megabytes a query process (a server's worker, a query's deadline child) may allocate
+DEFAULT_QUERY_MEMORY = 1024
 
 
 def _env(name: str) -> str | None:
@@ -98,3 +105,38 @@ def timeout(seconds: float | None = None) -> float | None:
     if value < 0:
         raise UsageError(f"ALLIANCEGRAPH_TIMEOUT={env!r} must be 0 or more seconds")
     return value
+
+
+def query_memory(megabytes: int | None = None) -> int:
+    """Megabytes of memory a query process may allocate beyond what it held when it
+    started: the argument, else ``$ALLIANCEGRAPH_QUERY_MEMORY``, else
+    :data:`DEFAULT_QUERY_MEMORY`."""
+    if megabytes is not None:
+        return int(megabytes)
+    env = _env("ALLIANCEGRAPH_QUERY_MEMORY")
+    if env is None:
+        return DEFAULT_QUERY_MEMORY
+    if not env.isdigit() or int(env) < 16:
+        raise UsageError(
+            f"ALLIANCEGRAPH_QUERY_MEMORY={env!r} must be a whole number of megabytes, 16 or more"
+        )
+    return int(env)
+
+
+def allowed_hosts(names: Sequence[str] = ()) -> tuple[str, ...]:
+    """The host names the server answers to besides its loopback names: ``names`` if any
+    are given, else ``$ALLIANCEGRAPH_ALLOWED_HOSTS`` (separated by commas or spaces). Each
+    is ``NAME`` (any port) or ``NAME:PORT``; a name with a scheme, path or user is
+    refused."""
+    given = [n.strip() for n in names if n.strip()]
+    if not given:
+        env = _env("ALLIANCEGRAPH_ALLOWED_HOSTS")
+        given = env.replace(",", " ").split() if env else []
+    for name in given:
+        bad = any(c in name for c in "/@?#\\")
+        if bad or (name.count(":") > 1 and not name.startswith("[")):
+            where = "ALLIANCEGRAPH_ALLOWED_HOSTS" if not names else "allowed host"
+            raise UsageError(
+                f"{where} {name!r} is not a host name (NAME or NAME:PORT, [IPv6]:PORT)"
+            )
+    return tuple(dict.fromkeys(n.lower() for n in given))

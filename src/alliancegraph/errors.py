@@ -86,6 +86,18 @@ class EndpointError(AllianceGraphError):
     """A remote SPARQL endpoint could not be reached or answered with an error."""
 
 
+class QueryOutOfMemory(AllianceGraphError):
+    """A query needed more memory than its process may use (``megabytes``) and was
+    stopped; the process that ran it is replaced."""
+
+    def __init__(self, megabytes: int):
+        self.megabytes = megabytes
+        super().__init__(
+            f"the query needed more than {megabytes:,} MB of memory, the most a query may "
+            "use here, and was stopped; narrow it (LIMIT, fewer or shorter values)"
+        )
+
+
 class UsageError(AllianceGraphError):
     """The request itself is wrong (unknown name, missing parameter)."""
 

@@ -1,14 +1,23 @@
-"""One way to write a file: whole or not at all, durable, with the user's permissions.
+"""One way to write a file: whole or not at all, durable, with the user's permissions; and
+one way to lock one (:func:`lock`).
 
 Readers see the old file or the new one, never half of it; the data is fsynced before the
 rename so a crash cannot leave an empty file behind; the new file gets the mode the umask
 gives (``mkstemp`` alone would leave 0600).
+
+:func:`lock` takes an advisory ``flock`` on a lock file, shared (readers of a build) or
+exclusive (the import that updates the manifest and builds, the cleaner that removes a
+build nobody reads). The kernel drops it when its process dies, however it dies, so a
+killed process never leaves a stale lock.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -35,3 +44,74 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class Lock:
+    """A held ``flock`` on a lock file: released by :meth:`release`, at the end of a
+    ``with`` block, when garbage-collected, or when the process dies."""
+
+    def __init__(self, path: Path, fd: int, shared: bool):
+        self.path = path
+        self.fd: int | None = fd
+        self.shared = shared
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)  # closing the last descriptor drops the flock
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        state = "released" if self.fd is None else ("shared" if self.shared else "exclusive")
+        return f"<Lock {self.path} {state}>"
+
+
+def lock(
+    path: str | Path,
+    *,
+    shared: bool = False,
+    wait: bool = True,
+    waiting: Callable[[], None] | None = None,
+    patience: float = 1.0,
+) -> Lock | None:
+    """Lock the file ``path`` (created if missing), shared or exclusive.
+
+    If another process holds a conflicting lock: with ``wait=False`` return None at once;
+    else wait, and call ``waiting()`` once if the lock is still busy after ``patience``
+    seconds (to say why nothing happens). Raises OSError if the file cannot be opened.
+    Locks are per open file: a second ``lock`` of the same file in one process waits for
+    the first, as another process would."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    try:
+        deadline = time.monotonic() + patience
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, op | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    os.close(fd)
+                    return None
+            if not told and time.monotonic() >= deadline:
+                told = True
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(fd, op)  # block now: the kernel wakes us when it is free
+                break
+            time.sleep(0.02)
+    except BaseException:
+        os.close(fd)
+        raise
+    return Lock(path, fd, shared)

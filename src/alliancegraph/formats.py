@@ -6,10 +6,11 @@ description, and every export read this table, so a format has one name everywhe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from .errors import UsageError
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
 Kind = Literal["results", "rdf", "network", "image", "page"]
+T = TypeVar("T")
 
 _W3C = "http://www.w3.org/ns/formats/"
 
@@ -159,3 +161,36 @@ def by_extension(path: str | Path, kind: Kind | None = None) -> Format | None:
         if f.extension == suffix and (kind is None or f.kind == kind):
             return f
     return None
+
+
+# -- spreadsheet-bound CSV ---------------------------------------------------------------------
+
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): a cell
+#: beginning with one of these is written with a ``'`` in front in every CSV meant for
+#: spreadsheets. The SPARQL endpoint's ``text/csv`` answer is the W3C format, unescaped.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet may take the text ``text`` for a formula: it begins with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return and is not a plain number (``-3``,
+    ``+1.5e3``: a number is no formula, and stays a number).
+
+    >>> [formula_like(t) for t in ("=HYPERLINK(1)", "@SUM(A1)", "-2.5", "-", "重材院")]
+    [True, True, False, True, False]
+    """
+    return text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)
+
+
+def spreadsheet_cell(value: T) -> T | str:
+    """A CSV cell for spreadsheets: text that :func:`formula_like` gets a leading ``'``
+    (which spreadsheets show as text and do not display); anything else as it is.
+
+    >>> spreadsheet_cell("=cmd|' /C calc'!A0"), spreadsheet_cell(-1.5), spreadsheet_cell("a")
+    ("'=cmd|' /C calc'!A0", -1.5, 'a')
+    """
+    if isinstance(value, str) and formula_like(value):
+        return "'" + value
+    return value

@@ -21,7 +21,7 @@ from .formats import by_extension
 from .formats import get as get_format
 from .imports.manifest import ImportRecord
 from .library import NamedQuery, client_text, lint_query, load_library, run_named
-from .results import QueryResult
+from .results import QueryResult, ResultStream
 from .search import Description, Match, describe, find, resolve
 from .store import DeadlineStore, EmbeddedStore, Store
 from .summary import Summary, summarize
@@ -99,8 +99,31 @@ class AllianceGraph:
         the ontology does not define, with the nearest one that it does.
         """
         result = self.store.query(sparql, timeout=self._deadline(timeout), bindings=bindings)
-        result.warnings = lint_query(self._source(timeout), sparql, bindings)
+        result.warnings = self.lint(sparql, bindings, timeout)
         return result
+
+    def lint(
+        self, sparql: str, bindings: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> list[str]:
+        """A warning for each ``ag:`` term ``sparql`` (or a bound value) uses that the
+        ontology does not define, naming the nearest term it does."""
+        return lint_query(self._source(timeout), sparql, bindings)
+
+    def stream(
+        self,
+        sparql: str,
+        timeout: float | None = None,
+        bindings: dict[str, Any] | None = None,
+    ) -> ResultStream:
+        """The result of ``sparql`` read as it is produced, for writing in chunks under
+        caps (:class:`~alliancegraph.results.ResultWriter`; the web server's workers do).
+        On the embedded store with no deadline each row is computed when it is read, so a
+        writer that stops at a cap stops the query; with a deadline or on a remote
+        endpoint the result is fetched under the deadline first. No lint warnings."""
+        seconds = self._deadline(timeout)
+        if not seconds and isinstance(self.store, EmbeddedStore):
+            return self.store.stream(sparql, bindings)
+        return ResultStream.of(self.store.query(sparql, timeout=seconds, bindings=bindings))
 
     def named(self, name: str, timeout: float | None = None, **params: Any) -> QueryResult:
         """Run a query of the named library with typed, safely bound parameters.

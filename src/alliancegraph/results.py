@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -147,53 +148,58 @@ class QueryResult:
         return {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
 
     def _json(self) -> str:
-        return json.dumps(self.to_json_dict(), ensure_ascii=False)
+        return self._written("json")
 
     def _csv(self) -> str:
+        return self._written("csv")
+
+    def _tsv(self) -> str:
+        return self._written("tsv")
+
+    def _xml(self) -> str:
+        return self._written("xml")
+
+    def _written(self, fmt: str) -> str:
+        """The whole result through the one writer of each format (:class:`ResultWriter`)."""
+        return b"".join(ResultWriter(ResultStream.of(self), fmt).chunks()).decode("utf-8")
+
+    def spreadsheet_csv(self) -> str:
+        """CSV meant for spreadsheets: the W3C CSV's cells, each one a spreadsheet could
+        run as a formula escaped (:func:`alliancegraph.formats.spreadsheet_cell`).
+        ``serialize("csv")`` is the exact W3C form (the endpoint's ``text/csv``)."""
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\r\n")
-        if self.kind == "ask":
+        if self.kind != "select":
             w.writerow(["boolean"])
             w.writerow(["true" if self.boolean else "false"])
             return out.getvalue()
-        w.writerow(self.variables)
+        cell = formats.spreadsheet_cell
+        w.writerow([cell(v) for v in self.variables])
         for row in self.rows:
-            w.writerow(
-                [
-                    ""
-                    if t is None
-                    else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else plain(t))
-                    for t in row
-                ]
-            )
+            w.writerow(["" if t is None else cell(_csv_text(t)) for t in row])
         return out.getvalue()
 
-    def _tsv(self) -> str:
-        if self.kind == "ask":
-            return f"?boolean\n{'true' if self.boolean else 'false'}\n"
-        lines = ["\t".join(f"?{v}" for v in self.variables)]
-        lines += ["\t".join("" if t is None else str(t) for t in row) for row in self.rows]
-        return "\n".join(lines) + "\n"
 
-    def _xml(self) -> str:
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
-        if self.kind == "ask":
-            out.append(f"<head/><boolean>{'true' if self.boolean else 'false'}</boolean>")
-        else:
-            out.append(
-                "<head>"
-                + "".join(f"<variable name={quoteattr(v)}/>" for v in self.variables)
-                + "</head><results>"
-            )
-            for row in self.rows:
-                out.append("<result>")
-                for v, t in zip(self.variables, row, strict=True):
-                    if t is not None:
-                        out.append(f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>")
-                out.append("</result>")
-            out.append("</results>")
-        out.append("</sparql>\n")
-        return "".join(out)
+def _csv_text(t: Term) -> str:
+    """A term as the W3C CSV writes it: blank nodes as ``_:id``, else its plain value."""
+    return f"_:{t.value}" if isinstance(t, ox.BlankNode) else (plain(t) or "")
+
+
+def spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` for a CSV meant for spreadsheets: text cells a spreadsheet could
+    run as a formula escaped (:func:`alliancegraph.formats.spreadsheet_cell`), numbers
+    and other values as they are."""
+    out = df.copy()
+    for column in out.columns:
+        if not _numeric(out[column]):
+            out[column] = out[column].map(formats.spreadsheet_cell)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def _numeric(series: pd.Series) -> bool:
+    """Whether a column holds numbers or booleans only (nothing to escape)."""
+    return series.dtype.kind in "biufc"
 
 
 def plain(t: Term | None) -> str | None:
@@ -271,3 +277,265 @@ def serialize_triples(triples: Sequence[ox.Triple], fmt: str = "ttl") -> str:
     the predeclared prefixes."""
     spec = formats.get(_GRAPH_ALIASES.get(fmt, fmt), "rdf")
     return spec.serialize(triples, PREFIXES).decode("utf-8")
+
+
+# -- results read as they come, written in chunks ------------------------------------------
+
+
+@dataclass
+class ResultStream:
+    """A result read as the engine produces it: ``rows`` (SELECT) or ``triples``
+    (CONSTRUCT, DESCRIBE) are iterators, consumed once; ``boolean`` for ASK. Nothing is
+    materialised until asked, so a writer can stop at a cap before the rest is computed."""
+
+    kind: Kind
+    variables: list[str] = field(default_factory=list)
+    rows: Iterator[tuple[Term | None, ...]] = field(default_factory=lambda: iter(()))
+    boolean: bool | None = None
+    triples: Iterator[ox.Triple] = field(default_factory=lambda: iter(()))
+
+    @classmethod
+    def from_oxigraph(
+        cls, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+    ) -> ResultStream:
+        """Wrap a pyoxigraph result lazily: each row is computed when it is read."""
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            return cls("select", names, rows=(tuple(sol) for sol in result))
+        if isinstance(result, ox.QueryBoolean):
+            return cls("ask", boolean=bool(result))
+        return cls("graph", triples=iter(result))
+
+    @classmethod
+    def of(cls, result: QueryResult) -> ResultStream:
+        """A materialised result, read again as a stream."""
+        return cls(
+            result.kind, list(result.variables), rows=iter(result.rows),
+            boolean=result.boolean, triples=iter(result.triples),
+        )  # fmt: skip
+
+    def collect(self, limit: int | None = None) -> QueryResult:
+        """At most ``limit`` rows (triples) of the stream as a :class:`QueryResult`
+        (``limit + 1`` read tells whether there were more)."""
+        if self.kind == "ask":
+            return QueryResult("ask", boolean=self.boolean)
+        if self.kind == "graph":
+            return QueryResult("graph", triples=list(itertools.islice(self.triples, limit)))
+        rows = list(itertools.islice(self.rows, limit))
+        return QueryResult("select", list(self.variables), rows)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Why a written result stopped early: ``reason`` is ``max-rows`` or ``max-bytes``,
+    ``limit`` that cap, ``rows`` how many rows (triples for graphs) were written."""
+
+    reason: str
+    limit: int
+    rows: int
+
+    @property
+    def header(self) -> str:
+        """The value of the ``X-Result-Truncated`` header: ``max-rows=100000``."""
+        return f"{self.reason}={self.limit}"
+
+    def to_json(self) -> dict[str, str | int]:
+        return {"reason": self.reason, "limit": self.limit, "rows": self.rows}
+
+    def comment(self) -> str:
+        unit = "rows" if self.reason == "max-rows" else "bytes"
+        return (
+            f"truncated: {self.header}; {self.rows} rows written, "
+            f"the result had more than {self.limit} {unit}"
+        )
+
+
+#: Graph formats that take a trailing ``#`` comment saying a result was cut.
+_COMMENTED = {"ttl", "nt", "nq", "trig"}
+#: Bytes kept free under ``max_bytes`` for the end of the document and its note.
+_TAIL_ROOM = 256
+
+
+class ResultWriter:
+    """A result in a W3C format, in chunks of about ``chunk`` bytes, stopping after
+    ``max_rows`` rows (triples) or before ``max_bytes`` bytes; ``cut`` then says why.
+
+    Rows (SELECT) are written one by one as the stream yields them; the document stays
+    valid when cut: JSON gets a top-level ``"truncated"`` member (:meth:`Cut.to_json`),
+    XML a comment before ``</results>``, CSV and TSV nothing (they have no place for a
+    note; a server sends the ``X-Result-Truncated`` header). Graphs are collected up to
+    the caps (bytes counted as N-Triples) and written whole; Turtle, N-Triples, N-Quads
+    and TriG end with a ``# truncated: …`` comment when cut.
+    """
+
+    def __init__(
+        self,
+        stream: ResultStream,
+        fmt: str,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        chunk: int = 1 << 18,
+    ):
+        self.stream, self.max_rows, self.max_bytes, self.chunk = stream, max_rows, max_bytes, chunk
+        if stream.kind == "graph":
+            self.fmt = formats.get(_GRAPH_ALIASES.get(fmt, fmt), "rdf").name
+        else:
+            self.fmt = formats.get(fmt, "results").name
+        self.cut: Cut | None = None
+        self.rows = 0
+        self.written = 0
+
+    @property
+    def notes_in_body(self) -> bool:
+        """True if the format itself says when it was cut (JSON, XML for rows)."""
+        return self.stream.kind == "select" and self.fmt in ("json", "xml")
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.stream.kind == "graph":
+            yield from self._graph()
+        elif self.stream.kind == "ask":
+            yield _ask(self.stream.boolean, self.fmt).encode("utf-8")
+        else:
+            yield from self._select()
+
+    def _select(self) -> Iterator[bytes]:
+        head, row, sep, tail = _SELECT_WRITERS[self.fmt](self.stream.variables)
+        budget = None if self.max_bytes is None else self.max_bytes - _TAIL_ROOM
+        parts: list[str] = [head]
+        size = self.written = len(head.encode("utf-8"))
+        rows = self.stream.rows
+        for values in rows:
+            if self.max_rows is not None and self.rows >= self.max_rows:
+                self.cut = Cut("max-rows", self.max_rows, self.rows)
+                break
+            if budget is not None and self.written + _least_bytes(values) > budget:
+                self.cut = Cut("max-bytes", self.max_bytes or 0, self.rows)
+                break
+            text = (sep if self.rows else "") + row(values)
+            n = len(text.encode("utf-8"))
+            if budget is not None and self.written + n > budget:
+                self.cut = Cut("max-bytes", self.max_bytes or 0, self.rows)
+                break
+            parts.append(text)
+            self.rows += 1
+            self.written += n
+            size += n
+            if size >= self.chunk:
+                yield "".join(parts).encode("utf-8")
+                parts, size = [], 0
+        end = tail(self.cut)
+        self.written += len(end.encode("utf-8"))
+        parts.append(end)
+        yield "".join(parts).encode("utf-8")
+
+    def _graph(self) -> Iterator[bytes]:
+        kept: list[ox.Triple] = []
+        size = 0
+        for triple in self.stream.triples:
+            if self.max_rows is not None and len(kept) >= self.max_rows:
+                self.cut = Cut("max-rows", self.max_rows, len(kept))
+                break
+            n = len(str(triple).encode("utf-8")) + 3
+            if self.max_bytes is not None and size + n > self.max_bytes - _TAIL_ROOM:
+                self.cut = Cut("max-bytes", self.max_bytes, len(kept))
+                break
+            kept.append(triple)
+            size += n
+        self.rows = len(kept)
+        body = serialize_triples(kept, self.fmt)
+        if self.cut is not None and self.fmt in _COMMENTED:
+            body += f"# {self.cut.comment()}\n"
+        data = body.encode("utf-8")
+        self.written = len(data)
+        for i in range(0, max(len(data), 1), self.chunk):
+            yield data[i : i + self.chunk]
+
+
+def _least_bytes(values: tuple[Term | None, ...]) -> int:
+    """A lower bound of a row's size once written (its values' lengths), so a row that
+    cannot fit is refused before it is serialised."""
+    return sum(len(t.value) for t in values if t is not None and not isinstance(t, ox.Triple))
+
+
+def _ask(boolean: bool | None, fmt: str) -> str:
+    word = "true" if boolean else "false"
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": bool(boolean)}, ensure_ascii=False)
+    if fmt == "csv":
+        return f"boolean\r\n{word}\r\n"
+    if fmt == "tsv":
+        return f"?boolean\n{word}\n"
+    return f"{_XML_OPEN}<head/><boolean>{word}</boolean></sparql>\n"
+
+
+_XML_OPEN = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+
+Row = tuple[Term | None, ...]
+#: head, one row, the separator between rows, the tail (given the cut, if any)
+SelectWriter = tuple[str, Callable[[Row], str], str, Callable[["Cut | None"], str]]
+
+
+def _json_writer(variables: list[str]) -> SelectWriter:
+    def row(values: Row) -> str:
+        return json.dumps(
+            {v: term_json(t) for v, t in zip(variables, values, strict=True) if t is not None},
+            ensure_ascii=False,
+        )
+
+    def tail(cut: Cut | None) -> str:
+        note = f', "truncated": {json.dumps(cut.to_json())}' if cut else ""
+        return "]}" + note + "}"
+
+    head = '{"head": {"vars": ' + json.dumps(variables, ensure_ascii=False) + "}, "
+    return head + '"results": {"bindings": [', row, ", ", tail
+
+
+def _xml_writer(variables: list[str]) -> SelectWriter:
+    def row(values: Row) -> str:
+        return (
+            "<result>"
+            + "".join(
+                f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>"
+                for v, t in zip(variables, values, strict=True)
+                if t is not None
+            )
+            + "</result>"
+        )
+
+    def tail(cut: Cut | None) -> str:
+        note = f"<!-- {escape(cut.comment()).replace('--', '- -')} -->" if cut else ""
+        return note + "</results></sparql>\n"
+
+    names = "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+    return f"{_XML_OPEN}<head>{names}</head><results>", row, "", tail
+
+
+def _csv_line(cells: Iterable[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(list(cells))
+    return out.getvalue()
+
+
+def _csv_writer(variables: list[str]) -> SelectWriter:
+    def row(values: Row) -> str:
+        return _csv_line(
+            "" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else plain(t) or "")
+            for t in values
+        )
+
+    return _csv_line(variables), row, "", lambda cut: ""
+
+
+def _tsv_writer(variables: list[str]) -> SelectWriter:
+    def row(values: Row) -> str:
+        return "\t".join("" if t is None else str(t) for t in values) + "\n"
+
+    return "\t".join(f"?{v}" for v in variables) + "\n", row, "", lambda cut: ""
+
+
+_SELECT_WRITERS: dict[str, Callable[[list[str]], SelectWriter]] = {
+    "json": _json_writer,
+    "xml": _xml_writer,
+    "csv": _csv_writer,
+    "tsv": _tsv_writer,
+}

@@ -28,7 +28,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -41,9 +41,12 @@ __all__ = [
     "ag_terms",
     "caret",
     "explain",
+    "first_keyword",
+    "iter_tokens",
     "lint",
     "mentions",
     "nearest",
+    "service_keyword",
     "tokens",
 ]
 
@@ -142,6 +145,15 @@ def tokens(text: str) -> list[Token]:
         if kind not in ("space", "comment"):
             out.append(Token(kind, m.group(), m.start()))
     return out
+
+
+def iter_tokens(text: str) -> Iterator[Token]:
+    """The tokens of ``text`` one at a time (spaces and comments left out), so a caller that
+    needs the first few reads no further."""
+    for m in _token_re().finditer(text):
+        kind = m.lastgroup or "other"
+        if kind not in ("space", "comment"):
+            yield Token(kind, m.group(), m.start())
 
 
 # -- positions and the caret -----------------------------------------------------------------
@@ -657,3 +669,124 @@ def _did_you_mean(local: str, locals_: Mapping[str, str], defined: Mapping[str, 
         return ""
     label = defined.get(locals_[close[0]], "")
     return f"; did you mean ag:{close[0]}" + (f" ({label})" if label else "") + "?"
+
+
+# -- what a query does: its first keyword, and whether it may call another endpoint ------------
+
+
+def first_keyword(text: str) -> str | None:
+    """The first keyword of ``text`` after its prologue (``PREFIX p: <…>``, ``BASE <…>``,
+    ``VERSION "…"``) and comments, upper-cased; None when the query starts otherwise. Reads
+    only as far as that keyword, so it costs nothing on a long query.
+
+    >>> first_keyword("# DELETE me\\nPREFIX a: <http://a/> insert data { a:x a:y a:z }")
+    'INSERT'
+    >>> first_keyword("SELECT * { ?s ?p ?o }")
+    'SELECT'
+    """
+    skip = 0
+    for t in iter_tokens(text):
+        if skip:
+            skip -= 1
+            continue
+        word = t.text.upper() if t.kind == "word" else None
+        if word == "PREFIX":
+            skip = 2
+        elif word in ("BASE", "VERSION"):
+            skip = 1
+        else:
+            return word
+    return None
+
+
+_SERVICE_LETTERS = re.compile(r"[sS][eE][rR][vV][iI][cC][eE]")
+#: Tokens after which ``<`` may be the less-than operator (an expression's operand ends).
+_OPERAND = frozenset({"var", "number", "string", "iri", "pname", "bnode", "lang", "word"})
+#: Open brackets a reading remembers; deeper ones are forgotten (an unknown bracket counts
+#: as a parenthesis, where ``<`` may be the operator), so readings merge and stay few.
+_DEPTH = 4
+#: Past this many lexer states per character of the query after the first fork, give up
+#: and assume the worst (a reading has at most one token per character, and readings that
+#: fork merge again at the end of the IRI; only a query built so that its readings never
+#: merge gets here).
+_STATES_PER_CHAR = 1
+#: An IRI whose text reads the same as code: nothing in it opens a string, a comment or a
+#: bracket, or spells the keyword (then the operator reading need not be followed).
+_INERT = re.compile(r"[^'#()\[\]]*")
+
+
+def service_keyword(text: str) -> Token | None:
+    """Where ``text`` may call another endpoint: a token that a SPARQL engine may
+    read as the keyword ``SERVICE``; None if no reading of the query has one.
+
+    Read with the tokenizer above, as the engine reads a query: strings (with their
+    escapes), comments and IRIs hide what they hold, variables (``?service``) and the local
+    part of prefixed names (``ag:service``) are names. Two things a lexer alone cannot
+    settle are settled in favour of refusing:
+
+    - ``<`` starts an IRI or is the less-than operator depending on where the parser is
+      (``FILTER(?a<?b)SERVICE:x#>`` holds no IRI). Wherever it may be the operator (inside
+      parentheses after an operand, or after another ``<``), both readings are followed, and
+      a keyword in either counts.
+    - Oxigraph matches keywords without a word boundary (``?s ?p trueSERVICE <…> {…}`` is
+      ``true SERVICE``; ``24SERVICE`` is ``24 SERVICE``), so a bare word or the prefix of
+      a prefixed name that contains the letters counts, wherever they stand in it.
+
+    Linear in the length of the query (readings that meet again are merged; a query built
+    to keep them apart is answered as if it called SERVICE, at its first character); a
+    query without the letters ``service`` (in any case) costs one scan.
+
+    >>> service_keyword("SELECT * { ?s ?p 24SERVICE <http://x/> { ?a ?b ?c } }").text
+    'SERVICE'
+    >>> service_keyword('SELECT ?service { ?service rdfs:label "SERVICE" } # SERVICE') is None
+    True
+    """
+    if not _SERVICE_LETTERS.search(text):
+        return None
+    match, letters = _token_re().match, _SERVICE_LETTERS.search
+    # a state: (position, the innermost open brackets, whether the last token ended an
+    # operand); "*" first in the brackets: some were forgotten. Until a first fork there
+    # is one reading, and nothing to merge.
+    seen: set[tuple[int, str, bool]] = set()
+    todo: list[tuple[int, str, bool]] = [(0, "", False)]
+    forked = False
+    budget = _STATES_PER_CHAR * len(text) + 4096
+    while todo:
+        state = todo.pop()
+        if forked:
+            if state in seen:
+                continue
+            seen.add(state)
+            if len(seen) > budget:
+                return Token("unsure", "", 0)
+        pos, brackets, operand = state
+        m = match(text, pos)
+        while m is not None and (m.lastgroup == "space" or m.lastgroup == "comment"):
+            m = match(text, m.end())
+        if m is None:
+            continue
+        kind, end, found = m.lastgroup, m.end(), m.group()
+        if kind == "word" or kind == "pname":
+            if letters(found if kind == "word" else found.split(":", 1)[0]):
+                return Token(kind, found, m.start())
+            todo.append((end, brackets, True))
+        elif kind == "iri":
+            todo.append((end, brackets, True))
+            start = m.start()
+            maybe_operator = (operand and brackets[-1:] in ("(", "*")) or (
+                start > 0 and text[start - 1] == "<"
+            )  # after an operand in parentheses, or the second ``<`` of ``<<``
+            if maybe_operator and not (_INERT.fullmatch(found, 1, len(found) - 1)
+                                       and not letters(found)):  # fmt: skip
+                todo.append((start + 1, brackets, False))  # the operator: read on after it
+                forked = True
+        elif kind == "punct" and found in ("(", "[", "{"):
+            opened = brackets + found
+            if len(opened) > _DEPTH:
+                opened = "*" + opened[-_DEPTH:]
+            todo.append((end, opened, False))
+        elif kind == "punct" and found in (")", "]", "}"):
+            todo.append((end, brackets[:-1] if brackets not in ("", "*") else brackets, True))
+        else:
+            todo.append((end, brackets, kind in _OPERAND))
+    return None

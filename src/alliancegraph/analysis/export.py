@@ -2,7 +2,8 @@
 metrics as RDF in a named graph of their own.
 
 CSV is what Gephi's spreadsheet import reads: an edge table (Source, Target, Type, Weight,
-Label, then the other attributes) and a node table beside it (Id, Label, type, …).
+Label, then the other attributes) and a node table beside it (Id, Label, type, …); text
+cells a spreadsheet would run as formulas are escaped with a leading ``'``.
 GEXF and GraphML keep the zh labels and every node and edge attribute of the contract
 (networkx's own readers get them back: tests check the round trip). Files are written
 whole or not at all (:func:`alliancegraph.fileio.atomic_write`). Nothing here reads the store.
@@ -22,6 +23,7 @@ import pyoxigraph as ox
 from ..errors import UsageError
 from ..fileio import atomic_write
 from ..namespaces import AGR, XSD
+from ..results import spreadsheet_frame
 
 __all__ = [
     "ANALYSIS",
@@ -141,7 +143,10 @@ def node_table_path(path: str | Path) -> Path:
 
 
 def _csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, quoting=csv.QUOTE_MINIMAL).encode("utf-8")
+    """A table opened in spreadsheets too: text a spreadsheet would run as a formula gets a
+    leading ``'`` (in Id, Source and Target alike, so the tables still join)."""
+    safe = spreadsheet_frame(df)
+    return safe.to_csv(index=False, quoting=csv.QUOTE_MINIMAL).encode("utf-8")
 
 
 def write_graph(G: nx.Graph, path: str | Path, fmt: str | None = None) -> Path:

@@ -253,7 +253,10 @@ def print_result(result: QueryResult, fmt: str) -> None:
             return
         print_table(result)
         return
-    sys.stdout.write(result.serialize(fmt))
+    if fmt == "csv":  # for spreadsheets: formula-like cells escaped (csv-exact: W3C as is)
+        sys.stdout.write(result.spreadsheet_csv())
+        return
+    sys.stdout.write(result.serialize("csv" if fmt == "csv-exact" else fmt))
     if fmt == "json":
         sys.stdout.write("\n")
 
@@ -313,8 +316,10 @@ def emit_frame(df: pd.DataFrame, fmt: str, note: str = "") -> None:
     (:func:`frame_to_dict`). The note (engine, method) goes under the table, or to stderr
     for csv, so the data stays clean."""
     note = note or describe_meta(frame_meta(df))
-    if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False))
+    if fmt == "csv":  # for spreadsheets: formula-like text cells escaped
+        from alliancegraph.results import spreadsheet_frame
+
+        sys.stdout.write(spreadsheet_frame(df).to_csv(index=False))
         if note:
             click.echo(f"# {note}", err=True)
         if df.attrs.get("note"):

@@ -33,7 +33,8 @@ from .common import (
     usage,
 )
 
-RESULT_FORMATS = ("table", *formats.names("results"))
+#: csv is for spreadsheets (formula-like cells escaped); csv-exact is the W3C CSV as is
+RESULT_FORMATS = ("table", *formats.names("results"), "csv-exact")
 
 
 def parse_params(
@@ -81,7 +82,11 @@ def read_query_text(query: str) -> str:
     callback=parse_params,
     help="A parameter value, typed as the named query declares; repeatable.",
 )
-@format_option(RESULT_FORMATS, help="Output format; json is SPARQL 1.1 Query Results JSON.")
+@format_option(
+    RESULT_FORMATS,
+    help="Output format; json is SPARQL 1.1 Query Results JSON; csv escapes cells a "
+    "spreadsheet would run as formulas (a leading '), csv-exact is the W3C CSV as is.",
+)
 @query_options()
 @root_option
 def query(
@@ -216,7 +221,7 @@ def find(
         w.writerow(FIND_FIELDS)
         for m in matches:
             d = m.to_dict()
-            w.writerow([d[f] or "" for f in FIND_FIELDS])
+            w.writerow([formats.spreadsheet_cell(d[f] or "") for f in FIND_FIELDS])
     else:
         from alliancegraph.namespaces import shorten
 

@@ -66,11 +66,55 @@ from .common import open_graph, reported, root_option
     show_default=True,
     help="Queries answered at once (worker processes on the embedded store).",
 )
+@click.option(
+    "--worker-memory",
+    type=click.IntRange(min=64),
+    default=None,
+    metavar="MB",
+    help="Memory each query worker may allocate; a query needing more is stopped "
+    f"(default $ALLIANCEGRAPH_QUERY_MEMORY, else {config.DEFAULT_QUERY_MEMORY} MB).",
+)
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=4096),
+    default=50 << 20,
+    show_default=True,
+    help="Cut answers longer than this; a cut answer says so (X-Result-Truncated).",
+)
+@click.option(
+    "--per-client",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Queries one client (IP address) may have running or waiting (429 past it).",
+)
+@click.option(
+    "--queue",
+    type=click.IntRange(min=0),
+    default=16,
+    show_default=True,
+    help="Queries that may wait for a worker, in all (503 with Retry-After past it).",
+)
 @click.option("--cors", is_flag=True, help="Let web pages on other origins call /sparql.")
 @click.option(
     "--allow-service",
     is_flag=True,
-    help="Allow federated queries (SERVICE), which make the server call other hosts.",
+    help="Allow federated queries (SERVICE), which make the server call other hosts "
+    "(the query workers are then not cut off the network).",
+)
+@click.option(
+    "--expose",
+    is_flag=True,
+    help="Listen on an address other than loopback (--host), making the graph visible "
+    "to other machines; prints what is exposed.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    metavar="NAME[:PORT]",
+    help="A host name to answer to besides loopback (repeatable; default "
+    "$ALLIANCEGRAPH_ALLOWED_HOSTS); requests naming any other Host get 400.",
 )
 @root_option
 def serve(
@@ -81,8 +125,14 @@ def serve(
     max_rows: int,
     max_request_bytes: int,
     workers: int,
+    worker_memory: int | None,
+    max_response_bytes: int,
+    per_client: int,
+    queue: int,
     cors: bool,
     allow_service: bool,
+    expose: bool,
+    allowed_host: tuple[str, ...],
     root: Path | None,
     cache: Path | None,
 ) -> None:
@@ -101,7 +151,14 @@ def serve(
     """
     from alliancegraph.web.app import Settings
     from alliancegraph.web.app import serve as run_server
+    from alliancegraph.web.guard import is_loopback
 
+    if not expose and not is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} would make the graph and the SPARQL endpoint visible to other "
+            "machines on the network; add --expose to mean it (serve then prints what is "
+            "exposed), or keep the default 127.0.0.1"
+        )
     with reported():
         seconds = config.timeout(timeout) or config.DEFAULT_TIMEOUT
         settings = Settings(
@@ -109,12 +166,17 @@ def serve(
             max_rows=max_rows,
             max_request_bytes=max_request_bytes,
             workers=workers,
+            worker_memory=config.query_memory(worker_memory),
+            max_response_bytes=max_response_bytes,
+            per_client=per_client,
+            queue=queue,
             cors=cors,
             allow_service=allow_service,
+            allowed_hosts=config.allowed_hosts(allowed_host),
         )
         g = open_graph(root, cache, endpoint=endpoint, timeout=seconds)
         with suppress(KeyboardInterrupt):
             run_server(
                 g, host, port, settings,
-                announce=lambda s: click.echo(s, err=s.startswith("warning")),
+                announce=lambda s: click.echo(s, err=s.startswith("warning")), expose=expose,
             )  # fmt: skip

@@ -5,6 +5,7 @@ Layout (the data home: ``$ALLIANCEGRAPH_DATA``, else ``$XDG_DATA_HOME/alliancegr
 
     imports/manifest.json   what was imported: id, file, alliance, source, counts, hashes
     imports/<id>.nq         the quads of one import (its own named graph, or the synthetic one)
+    imports.lock            held by the process importing or undoing (its id inside)
 
 :func:`inputs_for` gives the build inputs that include the layers the manifest lists, with
 the hash each had when its import validated it: the build (which never reads the manifest
@@ -12,24 +13,57 @@ itself) validates again only a layer whose bytes changed since. Writes are atomi
 layer file first, then the manifest (:func:`alliancegraph.fileio.atomic_write`); a crash in
 between leaves an unlisted file that no build reads.
 
+One process at a time changes a data home: :meth:`ImportStore.lock` (an exclusive
+``flock`` on ``imports.lock`` beside the imports folder) is held around every
+read-modify-write of the manifest and, by the pipeline, around a whole import or undo and
+its build, so two imports started at once both land, one after the other (the second says
+it waits). The kernel releases the lock of a killed process.
+
 This module stays light to import: a query reads the manifest to know its build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypedDict
 
 from .. import config
 from ..build import Inputs
 from ..errors import UsageError
-from ..fileio import atomic_write
+from ..fileio import Lock, atomic_write, lock
 
 __all__ = ["MANIFEST", "ImportRecord", "ImportStore", "inputs_for", "sha256"]
 
 MANIFEST = "manifest.json"
+LOCK = "imports.lock"
+
+#: lock file -> (this process's flock on it, how deeply it is held); with a re-entrant
+#: thread lock, so one process's nested and concurrent holders share one flock
+_HELD: dict[Path, tuple[Lock, int]] = {}
+_THREADS: dict[Path, threading.RLock] = {}
+_GUARD = threading.Lock()
+
+
+def _say_waiting(path: Path) -> Callable[[], None]:
+    def waiting() -> None:
+        try:
+            holder = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            holder = ""
+        who = f" (process {holder})" if holder.isdigit() else ""
+        print(
+            f"waiting for another import or undo in {path.parent}{who} to finish ...",
+            file=sys.stderr,
+        )
+
+    return waiting
 
 
 class ImportRecord(TypedDict):
@@ -66,6 +100,32 @@ class ImportStore:
     def manifest(self) -> Path:
         return self.path / MANIFEST
 
+    @contextlib.contextmanager
+    def lock(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the data home's import lock (exclusive, across processes; re-entrant in
+        one process). If another process holds it, wait; ``waiting()`` (default: a line
+        on stderr naming the holder's process id) is called once after a second."""
+        path = self.home / LOCK
+        with _GUARD:
+            thread_lock = _THREADS.setdefault(path, threading.RLock())
+        with thread_lock:
+            held = _HELD.get(path)
+            if held is None:
+                got = lock(path, waiting=waiting or _say_waiting(path))
+                assert got is not None
+                os.ftruncate(got.fd or 0, 0)
+                os.write(got.fd or 0, f"{os.getpid()}\n".encode())
+                held = (got, 0)
+            _HELD[path] = (held[0], held[1] + 1)
+            try:
+                yield
+            finally:
+                flock, depth = _HELD.pop(path)
+                if depth > 1:
+                    _HELD[path] = (flock, depth - 1)
+                else:
+                    flock.release()
+
     def records(self) -> list[ImportRecord]:
         """Every import, oldest first (an unreadable or missing manifest lists none)."""
         try:
@@ -94,28 +154,30 @@ class ImportStore:
     def add(self, record: ImportRecord, nquads: bytes) -> ImportRecord:
         """Write the layer ``nquads``, then list it (with its hash); either both happen or
         neither is visible."""
-        layer = self.path / record["layer"]
-        before = self.records()
-        listed = record.copy()
-        listed["layer_sha256"] = sha256(nquads)
-        atomic_write(layer, nquads)
-        try:
-            self._write_manifest([*before, listed])
-        except BaseException:
-            layer.unlink(missing_ok=True)
-            raise
-        return listed
+        with self.lock():
+            layer = self.path / record["layer"]
+            before = self.records()
+            listed = record.copy()
+            listed["layer_sha256"] = sha256(nquads)
+            atomic_write(layer, nquads)
+            try:
+                self._write_manifest([*before, listed])
+            except BaseException:
+                layer.unlink(missing_ok=True)
+                raise
+            return listed
 
     def remove(self, import_id: str) -> ImportRecord:
         """Unlist one import, then delete its layer; raise UsageError if there is none."""
-        records = self.records()
-        record = next((r for r in records if r["id"] == import_id), None)
-        if record is None:
-            known = ", ".join(r["id"] for r in records) or "none"
-            raise UsageError(f"no import {import_id!r}; imports: {known}")
-        self._write_manifest([r for r in records if r["id"] != import_id])
-        (self.path / record["layer"]).unlink(missing_ok=True)
-        return record
+        with self.lock():
+            records = self.records()
+            record = next((r for r in records if r["id"] == import_id), None)
+            if record is None:
+                known = ", ".join(r["id"] for r in records) or "none"
+                raise UsageError(f"no import {import_id!r}; imports: {known}")
+            self._write_manifest([r for r in records if r["id"] != import_id])
+            (self.path / record["layer"]).unlink(missing_ok=True)
+            return record
 
 
 def inputs_for(root: str | Path | None = None, home: str | Path | None = None) -> Inputs:

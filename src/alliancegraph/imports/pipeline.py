@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -124,25 +125,45 @@ def run_import(
     cache_dir: str | Path | None = None,
     home: str | Path | None = None,
     progress: Progress | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> Report:
     """Import ``source`` all or nothing into the data home ``home`` and rebuild the graph of
-    the project at ``root`` in ``cache_dir``; raise DataError listing every bad row."""
+    the project at ``root`` in ``cache_dir``; raise DataError listing every bad row.
+
+    The data home's import lock is held from reading the manifest to the end of the build
+    (:meth:`ImportStore.lock`): a second import started meanwhile waits, then compiles
+    against a graph that holds the first."""
     t0 = time.perf_counter()
     store = ImportStore(home)
     raw = source.read()
     import_id = f"{source.kind[0]}-" + sha256(source.identity(raw))[:12]
+    with store.lock(waiting):
+        return _run_locked(source, store, raw, import_id, root, cache_dir, progress, t0)
+
+
+def _run_locked(
+    source: ImportSource,
+    store: ImportStore,
+    raw: bytes,
+    import_id: str,
+    root: str | Path | None,
+    cache_dir: str | Path | None,
+    progress: Progress | None,
+    t0: float,
+) -> Report:
     if store.get(import_id):
         return Report(import_id, changed=False)
     inputs = inputs_for(root, store.home)
     cache = Cache(Path(cache_dir) if cache_dir is not None else None)
-    context = ox.Store.read_only(str(ensure_built(inputs, cache).store_path))
+    base = ensure_built(inputs, cache)  # held while its store is open
+    context = ox.Store.read_only(str(base.store_path))
     source.check(context)
     out = source.compile(context, import_id, progress)
     t1 = time.perf_counter()
     nquads = out.quads.nquads()
     shapes = inputs.ontology_dir / "shapes.ttl"
     validate_subgraph(nquads, context, shapes, out.origins, out.fact_origins, progress)
-    del context
+    del context, base
     t2 = time.perf_counter()
     record: ImportRecord = {
         "id": import_id,
@@ -277,10 +298,12 @@ def undo(
     cache_dir: str | Path | None = None,
     home: str | Path | None = None,
 ) -> ImportRecord:
-    """Remove exactly one import and rebuild; return its manifest record."""
+    """Remove exactly one import and rebuild (under the data home's import lock); return
+    its manifest record."""
     store = ImportStore(home)
-    record = store.remove(import_id)
-    # the import is gone either way; if the rest no longer builds, the next query says why
-    with contextlib.suppress(AllianceGraphError):
-        build(inputs_for(root, store.home), Cache(Path(cache_dir) if cache_dir else None))
+    with store.lock():
+        record = store.remove(import_id)
+        # the import is gone either way; if the rest no longer builds, the next query says why
+        with contextlib.suppress(AllianceGraphError):
+            build(inputs_for(root, store.home), Cache(Path(cache_dir) if cache_dir else None))
     return record

@@ -28,6 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..errors import DataError, Problem
+from ..formats import formula_like
 from ..namespaces import AG, AGR, DCTERMS, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from ..text import lang_of
 from .normalise import (
@@ -287,11 +288,16 @@ class MemberCompiler:
             raise DataError(
                 [Problem(f"{table.name}:1", "no alliance: give the alliance or a 联盟 column")]
             )
+        for line, first in table.duplicates:
+            self.out.warnings.append(
+                f"{table.name}:{line}: the same row as line {first}; imported once"
+            )
         checked = []
         total = len(table.rows)
         for i, (line, cells) in enumerate(table.rows):
             where = f"{table.name}:{line}"
             row = {c: (cells[j].strip() if j < len(cells) else "") for c, j in cols.items()}
+            self.warn_formulas(where, row)
             parsed = self.check_row(where, row)
             if parsed is not None:
                 checked.append((where, row, parsed, evidence_of(cells)))
@@ -307,6 +313,18 @@ class MemberCompiler:
                 self.progress("compiling rows", i + 1, len(checked))
         self.out.rows += len(checked)
         self.record_shared_names()
+
+    def warn_formulas(self, where: str, row: dict[str, str]) -> None:
+        """A name a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(…)``) is
+        kept as written, with a warning: CSV meant for spreadsheets escapes it on the way
+        out (:func:`alliancegraph.formats.spreadsheet_cell`)."""
+        for column in ("name", "name_en", "alias"):
+            value = row.get(column, "")
+            if value and formula_like(value):
+                self.out.warnings.append(
+                    f"{where}: column {COLUMN_NAMES[column]}: {value[:60]!r} begins like a "
+                    "spreadsheet formula; kept as text (CSV for spreadsheets escapes it)"
+                )
 
     def check_row(self, where: str, row: dict[str, str]) -> dict | None:
         """Check the cells of one row; return parsed values, or None (problems recorded)."""

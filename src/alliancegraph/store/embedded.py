@@ -1,8 +1,10 @@
 """The embedded Oxigraph store, with deadlines that leave the caller's process usable.
 
 With a deadline, the query runs in a forked child that opens the read-only store itself
-(an in-memory store is inherited) and is killed at the deadline; without one it runs
-in-process.
+(an in-memory store is inherited) and is killed at the deadline; the child may allocate
+at most ``memory`` MB (:func:`alliancegraph.limits.confine`, default
+``$ALLIANCEGRAPH_QUERY_MEMORY`` or 1024) and dies with the thread that forked it. Without
+a deadline the query runs in-process.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..errors import EndpointError, QuerySyntaxError, QueryTimeout
+from .. import config, limits
+from ..errors import EndpointError, QueryOutOfMemory, QuerySyntaxError, QueryTimeout
 from ..namespaces import PREFIXES
-from ..results import QueryResult, Term
+from ..results import QueryResult, ResultStream, Term
 from .base import Bindings, check_syntax, syntax_error
 from .binding import with_values
 
@@ -34,13 +37,19 @@ class EmbeddedStore:
     """An Oxigraph store in this process, opened from a build (or given directly in tests)."""
 
     def __init__(
-        self, store: ox.Store | None = None, location: str = "memory", path: Path | None = None
+        self,
+        store: ox.Store | None = None,
+        location: str = "memory",
+        path: Path | None = None,
+        memory: int | None = None,
     ):
         if store is None and path is None:
             store = ox.Store()
         self._store = store
         self.location = location
         self.path = path
+        #: megabytes a query run under a deadline may allocate (its child is limited)
+        self.memory = config.query_memory(memory)
 
     @classmethod
     def open(cls, path: Path) -> EmbeddedStore:
@@ -63,6 +72,17 @@ class EmbeddedStore:
         store = ox.Store()
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         return cls(store, f"memory:{path}")
+
+    def stream(self, sparql: str, bindings: Bindings | None = None) -> ResultStream:
+        """Run ``sparql`` in this process and return its result lazily: each row is
+        computed as it is read (no deadline; a server's worker is killed at it instead)."""
+        text = with_values(sparql, bindings) if bindings else sparql
+        try:
+            return ResultStream.from_oxigraph(self.raw_query(text))
+        except QuerySyntaxError:
+            if bindings:
+                check_syntax(sparql)
+            raise
 
     def raw_query(self, sparql: str, substitutions: Substitutions | None = None) -> RawResult:
         """Run on Oxigraph and return its own lazy result (no conversion, no deadline)."""
@@ -111,7 +131,7 @@ class EmbeddedStore:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
             os.close(read_fd)
-            _child(self._store, self.path, sparql, subs, write_fd)
+            _child(self._store, self.path, sparql, subs, write_fd, self.memory)
         os.close(write_fd)
         deadline = time.monotonic() + timeout
         chunks: list[bytes] = []
@@ -132,8 +152,10 @@ class EmbeddedStore:
             raise
         finally:
             os.close(read_fd)
-        _reap(pid)
+        status = _reap(pid)
         data = b"".join(chunks)
+        if not data and os.WIFSIGNALED(status) and limits.ran_out_of_memory(-os.WTERMSIG(status)):
+            raise QueryOutOfMemory(self.memory)
         tag, payload = data[:1], data[1:]
         if tag == b"s":
             return QueryResult.from_oxigraph(
@@ -146,6 +168,8 @@ class EmbeddedStore:
             )
         if tag == b"x":
             raise _syntax_from_payload(payload)
+        if tag == b"m":
+            raise QueryOutOfMemory(self.memory)
         message = payload.decode("utf-8", "replace") or "the query process ended without an answer"
         raise EndpointError(f"query failed: {message}")
 
@@ -157,12 +181,18 @@ class EmbeddedStore:
 
 
 def _child(
-    store: ox.Store | None, path: Path | None, sparql: str, subs: Substitutions, fd: int
+    store: ox.Store | None,
+    path: Path | None,
+    sparql: str,
+    subs: Substitutions,
+    fd: int,
+    memory: int,
 ) -> None:
     """Answer one query in the forked child and exit without running any cleanup."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        limits.confine(memory)
         # A store on disk is opened afresh: whatever the parent's threads were doing with
         # its handle at fork time cannot touch this one. An in-memory store is inherited.
         own = ox.Store.read_only(str(path)) if path is not None else store
@@ -175,6 +205,8 @@ def _child(
             out = b"t" + (result.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")
     except QuerySyntaxError as e:
         out = b"x" + _syntax_payload(e)
+    except MemoryError:
+        out, code = b"m", 1
     except BaseException as e:  # everything is reported to the parent
         out = b"e" + f"{type(e).__name__}: {e}".encode()
         code = 1
@@ -209,6 +241,8 @@ def _kill(pid: int) -> None:
     _reap(pid)
 
 
-def _reap(pid: int) -> None:
+def _reap(pid: int) -> int:
+    """Wait for ``pid``; its wait status (0 if it was already reaped)."""
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+        return os.waitpid(pid, 0)[1]
+    return 0

@@ -6,11 +6,12 @@ request size) and server-rendered pages whose every asset is served locally.
 
 Layout: :mod:`.protocol` (the SPARQL protocol, no framework), :mod:`.pool` (worker
 processes killed at the deadline, each opening the graph through the API),
-:mod:`.engine` (the server's limits and hold on the graph), :mod:`.app` (routes,
-``serve``), :mod:`.pages` and :mod:`.data` (the explorer), ``templates/`` and
-``static/``. Every answer comes from :class:`~alliancegraph.graph.AllianceGraph`; the
-service description's triples from :mod:`alliancegraph.service`. No module here holds
-SPARQL, builds a network or computes a metric (``tests/test_surfaces.py``).
+:mod:`.engine` (the server's limits and hold on the graph), :mod:`.guard` (Host and
+Origin checks, security headers), :mod:`.app` (routes, ``serve``), :mod:`.pages` and
+:mod:`.data` (the explorer), ``templates/`` and ``static/``. Every answer comes from
+:class:`~alliancegraph.graph.AllianceGraph`; the service description's triples from
+:mod:`alliancegraph.service`. No module here holds SPARQL, builds a network or computes a
+metric (``tests/test_surfaces.py``).
 
 This package is imported only by ``alliancegraph serve`` and by code that asks for it:
 the worker processes load :mod:`.pool` alone, so nothing heavy is imported here.

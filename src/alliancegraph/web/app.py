@@ -11,20 +11,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import service
-from ..errors import AllianceGraphError, UsageError
+from .. import sandbox, service
+from ..errors import AllianceGraphError, QueryOutOfMemory, UsageError
 from ..graph import AllianceGraph
-from . import pages, protocol
+from . import guard, pages, protocol
 from .engine import GRACE, Engine, Settings
 from .protocol import ProtocolError, status_of
 
@@ -32,7 +33,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def error_response(error: Exception) -> Response:
-    return PlainTextResponse(f"error: {error}\n", status_code=status_of(error))
+    retry = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if retry else None
+    # A query stopped by the memory limit is answered like one stopped by the deadline.
+    status = 503 if isinstance(error, QueryOutOfMemory) else status_of(error)
+    return PlainTextResponse(f"error: {error}\n", status_code=status, headers=headers)
 
 
 async def read_body(request: Request, cap: int) -> bytes:
@@ -54,9 +59,14 @@ def endpoint_url(request: Request) -> str:
 
 
 async def sparql(request: Request) -> Response:
-    """The SPARQL 1.1 Protocol for queries (GET, POST form, POST direct); read-only."""
+    """The SPARQL 1.1 Protocol for queries (GET, POST form, POST direct); read-only.
+
+    Each client (IP address) has at most ``per_client`` queries admitted, the server
+    ``workers + queue``; the query is read and checked off the event loop; the answer is
+    streamed from its worker, cut at the row and byte caps (``X-Result-Truncated``)."""
     engine: Engine = request.app.state.engine
     settings = engine.settings
+    ticket = None
     try:
         params: dict[str, list[str]] = {}
         for k, v in request.query_params.multi_items():
@@ -67,25 +77,47 @@ async def sparql(request: Request) -> Response:
             )
         if request.method == "GET" and "query" not in params and "update" not in params:
             return await describe_service(request)
+        ticket = engine.admit(request.client.host if request.client else "")
         body = b""
         if request.method == "POST":
             body = await read_body(request, settings.max_request_bytes)
-        op = protocol.operation(
+        op = await engine.read(
             request.method, params, request.headers.get("content-type", ""), body
         )
-        accept = request.headers.get("accept", "")
-
-        engine.check(op.query)
-        fmt, body = await engine.run(
-            engine.request, ("protocol", op.query, accept, op.format, settings.max_rows)
-        )
+        await engine.answer(ticket, op, request.headers.get("accept", ""))
     except AllianceGraphError as e:
+        if ticket is not None:
+            engine.release(ticket, e)
         return error_response(e)
-    return Response(
-        body,
-        media_type=protocol.content_type(fmt),
-        headers={"Vary": "Accept"},
-    )
+    except BaseException as e:
+        if ticket is not None:
+            engine.release(ticket, e)
+        raise
+    reply = ticket.reply
+    assert reply is not None
+    headers = {"Vary": "Accept", **engine.truncated(reply.cut)}
+    media = protocol.content_type(reply.fmt)
+    if ticket.body is not None:
+        engine.release(ticket)
+        return Response(ticket.body, media_type=media, headers=headers)
+    if reply.length is not None:
+        headers["Content-Length"] = str(reply.length)
+    return Streamed(engine.body(ticket), media_type=media, headers=headers,
+                    done=lambda: engine.release(ticket))  # fmt: skip
+
+
+class Streamed(StreamingResponse):
+    """A streamed answer that calls ``done`` when it has been sent, or the client left."""
+
+    def __init__(self, content: Any, *, done: Callable[[], None], **options: Any):
+        super().__init__(content, **options)
+        self.done = done
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.done()
 
 
 async def describe_service(request: Request) -> Response:
@@ -106,7 +138,10 @@ def create_app(graph: AllianceGraph, settings: Settings | None = None) -> Starle
     """The web app (``/sparql`` and the explorer) on ``graph``, which may answer from the
     embedded store, one in memory or a remote endpoint."""
     settings = settings or Settings()
-    middleware: list[Middleware] = []
+    # outermost: Host and Origin checks, and the headers of every response
+    middleware: list[Middleware] = [
+        Middleware(guard.Guard, allowed_hosts=settings.allowed_hosts, cors=settings.cors)
+    ]
     if settings.cors:
         middleware.append(
             Middleware(
@@ -159,12 +194,21 @@ def serve(
     port: int = 8000,
     settings: Settings | None = None,
     announce: Callable[[str], None] = print,
+    expose: bool = False,
 ) -> None:
-    """Run the app under uvicorn until interrupted, announcing the address it bound."""
+    """Run the app under uvicorn until interrupted, announcing the address it bound.
+
+    A ``host`` other than loopback makes the graph visible to other machines: it is
+    refused unless ``expose``, and then what is exposed is announced."""
     import socket
 
     import uvicorn
 
+    if not guard.is_loopback(host) and not expose:
+        raise UsageError(
+            f"not listening on {host}: an address other than loopback makes the graph "
+            "visible to other machines, which must be asked for explicitly (expose)"
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -194,9 +238,53 @@ def serve(
         f"(deadline {settings.timeout:g} s per query, at most {settings.max_rows:,} rows; "
         "Ctrl-C to stop)"
     )
+    for line in security_notes(app.state.engine, host, bound):
+        announce(line)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
 
 
-__all__ = ["GRACE", "Engine", "Settings", "bind_warning", "create_app", "serve", "status_of"]
+def security_notes(engine: Engine, host: str, port: int) -> list[str]:
+    """What ``serve`` says at start about who can reach the server and what it can reach:
+    what is exposed when listening off loopback, and whether the query workers are cut off
+    the network (lines starting with ``warning`` go to stderr)."""
+    s = engine.settings
+    notes = []
+    if not guard.is_loopback(host):
+        names = ", ".join(s.allowed_hosts) or "none besides the address itself"
+        notes += [
+            f"exposed on {host}:{port} to every machine that can reach it: the read-only "
+            "SPARQL endpoint (/sparql) and the explorer (/), with every graph this server "
+            "holds",
+            f"limits: {s.timeout:g} s per query, {s.max_rows:,} rows, "
+            f"{s.max_request_bytes:,}-byte requests, {s.workers} queries at once; "
+            f"SERVICE {'allowed' if s.allow_service else 'refused'}; "
+            f"CORS {'on' if s.cors else 'off'}; other host names allowed: {names}",
+        ]
+    if s.allow_service:
+        notes.append(
+            "warning: federated queries (SERVICE) are allowed: a visitor's query can make "
+            "this server send requests to any host it can reach, itself included"
+        )
+    elif engine.pool is not None and not engine.pool.isolated:
+        notes.append(
+            "warning: the query workers could not be cut off the network "
+            f"({sandbox.unavailable() or 'isolation off'}); SERVICE is refused by the query "
+            "check alone"
+        )
+    elif engine.pool is not None:
+        notes.append("query workers: cut off the network (no query can reach another host)")
+    return notes
+
+
+__all__ = [
+    "GRACE",
+    "Engine",
+    "Settings",
+    "bind_warning",
+    "create_app",
+    "security_notes",
+    "serve",
+    "status_of",
+]

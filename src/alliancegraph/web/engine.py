@@ -6,26 +6,35 @@ processes that are killed at the deadline (:mod:`.pool`); on a memory or remote 
 the store's own deadline in a worker thread. A backstop here answers at the deadline
 regardless, so other requests keep being served while a runaway query runs and after it
 is stopped. Everything the pages ask goes through the :class:`AllianceGraph` API.
+
+Fair under load: reading a query and checking it (update? SERVICE?) runs in a thread of
+its own small pool, never on the event loop; each client (by IP address) may have
+``per_client`` queries admitted at once (429 past it), and at most ``workers + queue``
+are admitted in all (503 past it), both with ``Retry-After``; :class:`Fairness` sends
+queries expected to be slow (their client's or their text's recent ones were) only to the
+workers not reserved for fast ones.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
 
 from ..errors import QueryTimeout
 from ..graph import AllianceGraph
-from ..results import QueryResult
+from ..results import Cut, QueryResult
 from . import protocol
 from .data import Cache
-from .pool import PooledStore, Request, WorkerPool, answer
-from .protocol import ProtocolError
+from .pool import MEMORY, WINDOW, Answer, PooledStore, Reply, Request, WorkerPool, answer
+from .protocol import Operation, ProtocolError
 
 T = TypeVar("T")
 
@@ -41,7 +50,12 @@ class Settings:
     store); ``cors`` allows any origin to call ``/sparql`` from a browser; ``allow_service``
     lets queries call other endpoints (``SERVICE``), off so that visitors cannot make the
     server send requests elsewhere; ``pool`` answers from long-lived worker processes on an
-    on-disk store (False: the store's own deadline, a fork per query)."""
+    on-disk store (False: the store's own deadline, a fork per query).
+
+    ``worker_memory`` is the megabytes each query worker may allocate; ``max_response_bytes``
+    caps an answer's body (it is cut, and says so); ``per_client`` is how many queries one
+    client (IP address) may have running or waiting; ``queue`` how many may wait for a
+    worker in all."""
 
     timeout: float = 30.0
     max_rows: int = 100_000
@@ -50,6 +64,142 @@ class Settings:
     cors: bool = False
     allow_service: bool = False
     pool: bool = True
+    worker_memory: int = MEMORY
+    max_response_bytes: int = 50 << 20
+    per_client: int = 2
+    queue: int = 16
+    #: Host names answered besides loopback and the address connected to (``NAME`` any
+    #: port, ``NAME:PORT``); see :mod:`.guard`.
+    allowed_hosts: tuple[str, ...] = ()
+
+
+class Busy(ProtocolError):
+    """Too many queries: 429 for one client, 503 for the server; ``retry_after`` seconds."""
+
+    def __init__(self, status: int, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(status, message)
+
+
+@dataclass
+class Fairness:
+    """Which queries may use the worker reserved for fast ones: those whose client's recent
+    queries (a moving average of worker seconds) and whose text's last run took less than
+    ``fast`` seconds, from a client with no query running longer than that. Everything
+    else waits for the other workers, so slow queries never hold them all."""
+
+    fast: float = 0.5
+    remembered: int = 4096
+    clients: OrderedDict[str, float] = field(default_factory=OrderedDict)
+    texts: OrderedDict[bytes, float] = field(default_factory=OrderedDict)
+    #: when each client's queries got a worker (time spent waiting for one is not theirs)
+    running: dict[str, list[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
+
+    def expects_fast(self, client: str, text: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            if any(now - t > self.fast for t in self.running.get(client, ())):
+                return False
+        return (
+            self.clients.get(client, 0.0) < self.fast
+            and self.texts.get(self.key(text), 0.0) < self.fast
+        )
+
+    def started(self, client: str) -> float:
+        """A query of ``client`` got a worker now (called from the thread that waited)."""
+        now = time.monotonic()
+        with self.lock:
+            self.running.setdefault(client, []).append(now)
+        return now
+
+    def finished(
+        self, client: str, text: str, started: float, cost: float | None = None
+    ) -> None:
+        """The query that got a worker at ``started`` is over: remember its cost (its
+        worker time, or ``cost`` if given: a query stopped at its deadline cost all of it,
+        however little of it was left when it got a worker)."""
+        seconds = time.monotonic() - started if cost is None else cost
+        with self.lock:
+            runs = self.running.get(client, [])
+            with contextlib.suppress(ValueError):
+                runs.remove(started)
+            if not runs:
+                self.running.pop(client, None)
+        average = 0.5 * self.clients.pop(client, 0.0) + 0.5 * seconds
+        self.clients[client] = average
+        key = self.key(text)
+        self.texts.pop(key, None)
+        self.texts[key] = seconds
+        for table in (self.clients, self.texts):
+            while len(table) > self.remembered:
+                table.popitem(last=False)
+
+
+class Admission:
+    """Queries admitted (running or waiting for a worker), per client and in all."""
+
+    def __init__(self, settings: Settings):
+        self.per_client = settings.per_client
+        self.capacity = settings.workers + settings.queue
+        self.clients: dict[str, int] = {}
+        self.total = 0
+
+    def enter(self, client: str) -> None:
+        if self.clients.get(client, 0) >= self.per_client:
+            raise Busy(
+                429,
+                f"at most {self.per_client} queries per client at once; wait for one to finish",
+                1,
+            )
+        if self.total >= self.capacity:
+            raise Busy(503, "the server is busy (every query worker and queue place is taken)", 2)
+        self.clients[client] = self.clients.get(client, 0) + 1
+        self.total += 1
+
+    def leave(self, client: str) -> None:
+        left = self.clients.get(client, 1) - 1
+        if left > 0:
+            self.clients[client] = left
+        else:
+            self.clients.pop(client, None)
+        self.total -= 1
+
+
+class Whole:
+    """An answer computed in this process (memory or remote store), read like a
+    :class:`~.pool.Reply`."""
+
+    streamed = False
+
+    def __init__(self, answer: Answer):
+        self.fmt, self.cut, self.body = answer.fmt, answer.cut, answer.body
+        self.length: int | None = len(answer.body)
+
+    def chunks(self) -> Iterator[bytes]:
+        yield self.body
+
+    def next_chunk(self) -> bytes | None:
+        body, self.body = self.body, b""
+        return body or None
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Ticket:
+    """One admitted query: who asked, what, since when, and where its answer comes from."""
+
+    client: str
+    text: str = ""
+    started: float = 0.0
+    reply: Reply | Whole | None = None
+    body: bytes | None = None
 
 
 class Engine:
@@ -65,7 +215,12 @@ class Engine:
         #: the graph the server was given (its store answers when there is no pool)
         self.source = graph
         self.settings = settings
-        self.limiter = anyio.CapacityLimiter(max(8, 2 * settings.workers))
+        # Threads that wait for a worker: every admitted query may, plus the pages'.
+        self.limiter = anyio.CapacityLimiter(settings.workers + settings.queue + 8)
+        #: threads that read and check query texts (a 1 MB text takes a while)
+        self.checker = anyio.CapacityLimiter(2)
+        self.admission = Admission(settings)
+        self.fairness = Fairness()
         self.pool: WorkerPool | None = None
         #: rendered views and the class of every entity (the store is read-only)
         self.cache = Cache()
@@ -77,7 +232,10 @@ class Engine:
         threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up").start()
         path = self.source.store_path
         if path is not None and self.pool is None and self.settings.pool:
-            self.pool = WorkerPool(path, self.settings.workers)
+            self.pool = WorkerPool(
+                path, self.settings.workers, self.settings.worker_memory,
+                isolate=not self.settings.allow_service,
+            )  # fmt: skip
             self.graph = AllianceGraph(
                 PooledStore(self.pool, self.settings.timeout), self.source.build,
                 timeout=self.settings.timeout,
@@ -93,14 +251,77 @@ class Engine:
             return self.pool.call(request, self.settings.timeout)
         return answer(self.source, request, timeout=self.settings.timeout)
 
+    def admit(self, client: str) -> Ticket:
+        """Admit one query of ``client`` (on the event loop); Busy (429/503) if over."""
+        self.admission.enter(client)
+        return Ticket(client)
+
+    def release(self, ticket: Ticket, error: BaseException | None = None) -> None:
+        """The query of ``ticket`` is over (answered, failed with ``error``, abandoned)."""
+        if ticket.reply is not None:
+            ticket.reply.close()
+        if ticket.started:
+            cost = self.settings.timeout if isinstance(error, QueryTimeout) else None
+            self.fairness.finished(ticket.client, ticket.text, ticket.started, cost)
+        self.admission.leave(ticket.client)
+
+    async def read(
+        self, method: str, params: dict[str, list[str]], content_type: str, body: bytes
+    ) -> Operation:
+        """The query a request carries, read and checked off the event loop."""
+
+        def read_and_check() -> Operation:
+            op = protocol.operation(method, params, content_type, body)
+            self.check(op.query)
+            return op
+
+        return await anyio.to_thread.run_sync(read_and_check, limiter=self.checker)
+
+    async def answer(self, ticket: Ticket, op: Operation, accept: str) -> Ticket:
+        """Start answering ``op`` for ``ticket``: once this returns, ``ticket.reply`` has
+        the format and, for a short answer, ``ticket.body`` the whole body."""
+        s = self.settings
+        request = ("protocol", op.query, accept, op.format, s.max_rows, s.max_response_bytes)
+        ticket.text = op.query
+        fast = self.fairness.expects_fast(ticket.client, op.query)
+
+        def leased() -> None:
+            ticket.started = self.fairness.started(ticket.client)
+
+        def start() -> None:
+            reply: Reply | Whole
+            if self.pool is not None:
+                reply = self.pool.stream(request, s.timeout, fast, leased)
+            else:
+                leased()
+                reply = Whole(answer(self.source, request, timeout=s.timeout))
+            ticket.reply = reply
+            if not reply.streamed and (reply.length or 0) <= WINDOW:
+                ticket.body = b"".join(reply.chunks())
+
+        await self.run(start)
+        return ticket
+
+    async def body(self, ticket: Ticket) -> Any:
+        """The rest of an answer, chunk by chunk, read in a thread."""
+        reply = ticket.reply
+        assert reply is not None
+        while True:
+            chunk = await anyio.to_thread.run_sync(reply.next_chunk, limiter=self.limiter)
+            if chunk is None:
+                return
+            yield chunk
+
+    @staticmethod
+    def truncated(cut: Cut | None) -> dict[str, str]:
+        """The header saying an answer was cut (none if it was not)."""
+        return {"X-Result-Truncated": cut.header} if cut else {}
+
     def check(self, sparql: str) -> str:
-        """A user's query text, refused (403) if it is an update or calls SERVICE when
-        federated queries are off."""
-        if protocol.is_update(sparql):
-            raise ProtocolError(403, protocol.READ_ONLY)
-        if not self.settings.allow_service and protocol.uses_service(sparql):
-            raise ProtocolError(403, protocol.NO_SERVICE)
-        return sparql
+        """A user's query text, refused (403) if it is an update or may call SERVICE when
+        federated queries are off (:func:`.protocol.check_query`: plain, CPU-bound, safe
+        to run in a thread)."""
+        return protocol.check_query(sparql, self.settings.allow_service)
 
     def query(self, sparql: str) -> QueryResult:
         """Blocking: a user's query, checked, with the deadline and the row cap."""

@@ -240,7 +240,10 @@ async def query_page(request: Request) -> Response:
             "downloads": [
                 {
                     "id": f"download-{fmt}",
-                    "href": "/sparql?" + urlencode({"query": text, "format": fmt}),
+                    # CSV for spreadsheets (formula-like cells escaped); /sparql's is exact
+                    "href": "/query.csv?" + urlencode({"query": text})
+                    if fmt == "csv"
+                    else "/sparql?" + urlencode({"query": text, "format": fmt}),
                     "file": f"results.{fmt}",
                     "label": label,
                 }
@@ -263,6 +266,25 @@ async def query_page(request: Request) -> Response:
         table=table,
         links=links,
         endpoint="/sparql",
+    )
+
+
+async def query_csv(request: Request) -> Response:
+    """The query page's CSV download: the rows of ``?query=`` (under the endpoint's
+    deadline and row cap) as CSV for spreadsheets, every cell a spreadsheet would run as a
+    formula escaped with a leading ``'``. ``/sparql`` answers ``text/csv`` in the exact
+    W3C form."""
+    text = request.query_params.get("query", "")
+    if not text.strip():
+        return Response("error: no query given\n", status_code=400, media_type="text/plain")
+    try:
+        result = await run(request, engine_of(request).query, text)
+    except AllianceGraphError as e:
+        return Response(f"error: {e}\n", status_code=status_of(e), media_type="text/plain")
+    return Response(
+        result.spreadsheet_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="results.csv"'},
     )
 
 
@@ -316,6 +338,7 @@ def routes() -> list[Route]:
         Route("/alliances", alliances_page, name="alliances"),
         Route("/alliance/{slug}", alliance_page, name="alliance"),
         Route("/query", query_page, name="query_page"),
+        Route("/query.csv", query_csv, name="query_csv"),
         Route("/view/{kind}", view, name="view"),
         Route("/favicon.ico", favicon),
     ]

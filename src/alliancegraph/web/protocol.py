@@ -8,11 +8,10 @@ touch the store; the app does that in a worker.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from .. import formats
+from .. import formats, sparqlcheck
 from ..errors import AllianceGraphError, EndpointError, QuerySyntaxError, QueryTimeout, UsageError
 from ..results import QueryResult
 from ..service import SD
@@ -29,6 +28,7 @@ __all__ = [
     "ProtocolError",
     "TooManyRows",
     "accept_ranges",
+    "check_query",
     "content_type",
     "is_update",
     "negotiate",
@@ -63,10 +63,6 @@ GRAPH_NAMES: dict[str, str] = {
 }
 
 _UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
-_PROLOGUE = re.compile(
-    r"\s*(?:#[^\n]*\n\s*)*(?:(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*(?:#[^\n]*\n\s*)*)*",
-    re.I,
-)
 
 
 class ProtocolError(AllianceGraphError):
@@ -112,34 +108,52 @@ class Operation:
 
 
 def is_update(text: str) -> bool:
-    """True if ``text`` is a SPARQL Update: its first keyword after the prologue (PREFIX and
-    BASE lines) and comments is an update keyword (INSERT, DELETE, LOAD … or WITH), so a
-    comment that mentions DELETE does not count (``tests/test_web.py`` has examples)."""
-    prologue = _PROLOGUE.match(text)  # always matches (every part is optional)
-    rest = text[prologue.end() if prologue else 0 :]
-    m = re.match(r"([A-Za-z]+)", rest)
-    return m is not None and m.group(1).upper() in (*_UPDATE_KEYWORDS, "WITH")
-
-
-_HIDDEN = re.compile(
-    r"#[^\n]*|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\x00-\x20]*>",
-    re.S,
-)
-_SERVICE = re.compile(r"(?<![?$:\w])SERVICE(?![\w:])", re.I)
+    """True if ``text`` is a SPARQL Update: its first keyword after the prologue (PREFIX,
+    BASE, VERSION) and comments, read by the SPARQL lexer
+    (:func:`alliancegraph.sparqlcheck.first_keyword`), is an update keyword (INSERT,
+    DELETE, LOAD … or WITH), so a comment that mentions DELETE does not count
+    (``tests/test_web.py`` has examples). Reads no further than that keyword."""
+    return sparqlcheck.first_keyword(text) in (*_UPDATE_KEYWORDS, "WITH")
 
 
 def uses_service(text: str) -> bool:
-    """True if the query calls another endpoint: the keyword ``SERVICE`` outside strings,
-    IRIs and comments, and not a variable or prefixed name (``?service`` does not count;
-    ``tests/test_web.py`` has examples)."""
-    return bool(_SERVICE.search(_HIDDEN.sub(" ", text)))
+    """True if the query may call another endpoint: a reading of it, by the SPARQL lexer,
+    holds the keyword ``SERVICE`` (:func:`alliancegraph.sparqlcheck.service_keyword`, which
+    says what counts; ``?service``, ``ag:service`` and ``"SERVICE"`` do not)."""
+    return sparqlcheck.service_keyword(text) is not None
 
 
 NO_SERVICE = (
     "federated queries (SERVICE) are off: this server sends no request to other machines; "
     "start it with --allow-service to allow them"
 )
+
+
+def check_query(text: str, allow_service: bool = False) -> str:
+    """``text`` if the endpoint may run it; ProtocolError 403 for an update, and for a
+    query that may call another endpoint (SERVICE) unless ``allow_service``.
+
+    A plain function of the text (no I/O, no event loop): linear in its length, so a
+    server runs it in a worker thread. The 403 says where the keyword was found."""
+    if is_update(text):
+        raise ProtocolError(403, READ_ONLY)
+    if not allow_service:
+        found = sparqlcheck.service_keyword(text)
+        if found is not None:
+            raise ProtocolError(403, f"{NO_SERVICE} ({_where(text, found)})")
+    return text
+
+
+def _where(text: str, token: sparqlcheck.Token) -> str:
+    if token.kind == "unsure":
+        return "this query cannot be read one way only; write it plainly"
+    line = text.count("\n", 0, token.start) + 1
+    column = token.start - (text.rfind("\n", 0, token.start) + 1) + 1
+    where = f"at line {line}, column {column}"
+    if token.text.upper() == "SERVICE":
+        return f"{token.text} {where}"
+    shown = token.text if len(token.text) <= 40 else token.text[:39] + "…"
+    return f"SERVICE read in {shown} {where}"
 
 READ_ONLY = "this endpoint is read-only: SPARQL Update is refused (use `alliancegraph build`)"
 
