@@ -341,12 +341,16 @@ def test_composition_counts_by_hand(tiny):
 # -- the curated graph -------------------------------------------------------------------
 
 
-def test_path_from_aimeike_runs_through_cmri_with_evidence(graph):
-    df = an.path(graph, "爱美科", "重庆市功能材料技术创新战略联盟")
+def test_path_from_platinum_runs_through_cmri_with_evidence(graph):
+    # 爱美科 is one hop from the alliance since issue 15: the article says it moved because
+    # the alliance 拥有大量专业资源 (ag:attractedBy)
+    direct = an.path(graph, "爱美科", "重庆市功能材料技术创新战略联盟")
+    assert direct.attrs["length"] == 1 and list(direct["predicate"]) == ["ag:attractedBy"]
+    df = an.path(graph, "铂制品", "重庆市功能材料技术创新战略联盟")
     assert df.attrs["paths"] == 1 and df.attrs["length"] == 2
     assert df["to_iri"].iloc[0] == R + "chongqing-materials-research-institute"
     assert df["to"].iloc[0] == "重庆材料研究院"
-    assert set(df["predicate"]) >= {"ag:collaboratesWith", "ag:leadInstitution"}
+    assert set(df["predicate"]) >= {"ag:operatesIn", "ag:leadInstitution"}
     assert (df["evidence"] != "").all() and (df["source"] != "").all()
     lead = df[df["predicate"] == "ag:leadInstitution"].iloc[0]
     assert lead["evidence"] == "由重材院牵头建立的重庆市功能材料技术创新战略联盟"
@@ -374,15 +378,20 @@ def test_cli_names_candidates_without_a_traceback(cli_env):
 def test_alliance_filter_must_name_an_alliance(graph, cli_env):
     mix = an.composition(graph, alliances=["通用航空装备技术创新战略联盟"])
     assert mix["label"].tolist() == ["重庆市通用航空装备技术创新战略联盟"]
+    # only alliances are candidates (issue 15): the field's exact label names the alliance
+    same = an.composition(graph, alliances=["通用航空"])
+    assert same["label"].tolist() == ["重庆市通用航空装备技术创新战略联盟"]
     with pytest.raises(UsageError, match="not an alliance"):
-        an.composition(graph, alliances=["通用航空"])  # the industry field's exact label
-    r = CliRunner().invoke(app, ["analyze", "composition", "--alliance", "通用航空"], env=cli_env)
+        an.composition(graph, alliances=["agr:field-general-aviation"])  # the field itself
+    r = CliRunner().invoke(
+        app, ["analyze", "composition", "--alliance", "重庆邮电大学"], env=cli_env
+    )
     assert r.exit_code == 2 and "not an alliance" in r.stderr
 
 
 def test_cli_path_and_json(cli_env):
     runner = CliRunner()
-    r = runner.invoke(app, ["analyze", "path", "爱美科", "重庆市功能材料技术创新战略联盟"],
+    r = runner.invoke(app, ["analyze", "path", "铂制品", "重庆市功能材料技术创新战略联盟"],
                       env=cli_env)  # fmt: skip
     assert r.exit_code == 0, r.output
     assert (
@@ -400,15 +409,28 @@ def test_cli_path_and_json(cli_env):
 def test_curated_composition_chain_gaps_and_coverage(graph):
     mix = an.composition(graph).set_index("alliance")
     aviation = mix.loc[R + "alliance-general-aviation"]
-    assert (aviation["enterprises"], aviation["universities"], aviation["members"]) == (2, 3, 5)
+    # the lead alone since issue 15: the four institutions the members drew on (依托) are
+    # no supporting institutions of the alliance
+    assert (aviation["enterprises"], aviation["universities"], aviation["members"]) == (1, 0, 1)
     gaps = an.chain_gaps(graph).set_index("label")
     assert gaps.loc[["机器人产业链上游", "机器人产业链中游", "机器人产业链下游"], "gap"].all()
-    assert not gaps.loc["贵金属", "gap"] and gaps.loc["标签打印机", "gap"]
-    cov = an.coverage(graph).set_index("measure")
-    members = cov.loc["成员单位数"]
+    # 重材院's strength is 铂制品 (issue 15; the article names it), so 贵金属 has only 爱美科
+    assert not gaps.loc["铂制品", "gap"] and gaps.loc["贵金属", "gap"]
+    assert gaps.loc["标签打印机", "gap"]
+    # by statistic: two sources report a member-units figure (the system's 1934, the smart-
+    # sensing alliance's 58 first members)
+    cov = an.coverage(graph).set_index("statistic")
+    members = cov.loc["agr:stat-member-units"]
+    assert members["measure"] == "成员单位数"
+    # counted within the system: the 3 leads of the article's 6 alliances (memberships.csv),
+    # not the members of the alliances only other sources name (化工新材料: 2 leads, 4 members)
     assert (members["reported"], members["counted"], members["gap"]) == (1934, 3, 1931)
-    assert cov.loc["技术图谱绘制领域数", "counted"] == 3
-    assert pd.isna(cov.loc["国家科研资金支持", "counted"])  # not modelled: no fake count
+    alliances = cov.loc["agr:stat-alliances"]
+    assert (alliances["reported"], alliances["counted"]) == (24, 6)
+    smart = cov.loc["agr:stat-smart-sensing-first-members"]
+    assert (smart["reported"], smart["counted"]) == (58, 0)  # no member of it is named
+    assert cov.loc["agr:stat-functional-materials-roadmap-fields", "counted"] == 3
+    assert pd.isna(cov.loc["agr:stat-national-funding", "counted"])  # not modelled: no fake count
 
 
 def test_questions_repeat_for_a_seed(graph):
@@ -449,7 +471,9 @@ def test_gexf_and_graphml_round_trip_keep_labels_and_edge_types(graph, tmp_path)
         assert kinds == again, fmt
     table = pd.read_csv(an.write_graph(an.two_mode(graph), tmp_path / "two-mode.csv"))
     assert {"Source", "Target", "Weight", "role", "evidence"} <= set(table.columns)
-    assert len(table) == 7  # edges; nodes in two-mode.nodes.csv (tests/test_defects_13_misc.py)
+    # edges: 5 leads (3 in memberships.csv, 2 of the chemical alliance) and 4 members; no
+    # supporting institutions since issue 15. Nodes in two-mode.nodes.csv (test_defects_13_misc)
+    assert len(table) == 9
 
 
 def test_metrics_as_rdf_in_their_own_graph(graph, tmp_path):

@@ -23,22 +23,32 @@ FUNCTIONAL = AGR + "alliance-functional-materials"
 
 def test_summary_says_what_the_graph_holds(graph):
     s = graph.summary()
+    # by hand from data/: 11 Alliance rows in entities.csv (6 of the article, 5 of other
+    # sources); 18 organisations (8 Enterprise, 6 University, 3 ResearchInstitute, 1
+    # GovernmentAgency); records: 135 facts + 2 lead roles of facts.csv, 21 statistics x 4
+    # + 9 periods + 1 approximate, 3 memberships x 2 + 1 since, 12 quoted aliases = 250;
+    # 21 rows of statistics.csv; 9 of sources.csv
     assert s.holds == {
-        "alliances named": 6,
-        "organisations": 10,
-        "facts with provenance": 129,
-        "reported figures": 11,
-        "sources": 2,
+        "alliances named": 11,
+        "organisations": 18,
+        "facts with provenance": 250,
+        "reported figures": 21,
+        "sources": 9,
     }
     d = s.to_dict()
     assert set(d) == {"location", "holds", "alliances", "figures", "reported_vs_counted"}
-    assert len(d["alliances"]) == 6 and len(d["figures"]) == 11
-    reported = {r["measure_label"]: r for r in d["reported_vs_counted"]}
-    assert reported["产业技术创新战略联盟数"]["reported"] == 24
-    assert reported["产业技术创新战略联盟数"]["counted"] == 6
-    assert reported["成员单位数"]["reported"] == 1934 and reported["成员单位数"]["counted"] == 3
+    assert len(d["alliances"]) == 11 and len(d["figures"]) == 21
+    # keyed by statistic: two sources report a member-units figure (1934 and 58)
+    reported = {r["statistic"].rsplit("/", 1)[1]: r for r in d["reported_vs_counted"]}
+    assert reported["stat-alliances"]["measure_label"] == "产业技术创新战略联盟数"
+    assert reported["stat-alliances"]["reported"] == 24
+    # counted within the figure's scope: the article's 6, not the other sources' alliances
+    assert reported["stat-alliances"]["counted"] == 6
+    assert reported["stat-member-units"]["measure_label"] == "成员单位数"
+    assert reported["stat-member-units"]["reported"] == 1934
+    assert reported["stat-member-units"]["counted"] == 3
     df = s.to_dataframe()
-    assert len(df) == 11 and {"reported", "counted"} <= set(df.columns)
+    assert len(df) == 21 and {"reported", "counted"} <= set(df.columns)
 
 
 def test_export_bytes_are_stable_and_the_target_names_the_format(graph, tmp_path):
@@ -83,7 +93,12 @@ def test_resolve_by_type_picks_the_alliance(graph):
     with pytest.raises(UsageError, match="is not a ag:Alliance"):
         graph.resolve("cqupt", type="Alliance")
     matches = graph.find("联盟", type="Alliance", limit=50)
-    assert len(matches) == 6 and all(m.type == "ag:Alliance" for m in matches)
+    # the 11 Alliance rows of entities.csv; not the look-alike org:OrganizationalCollaboration
+    # bodies (high-tech-zones-alliance, aii-chongqing-chapter), which "联盟" also matches
+    assert len(matches) == 11 and all(m.type == "ag:Alliance" for m in matches)
+    assert not {AGR + "high-tech-zones-alliance", AGR + "aii-chongqing-chapter"} & {
+        m.iri for m in matches
+    }
 
 
 def test_results_serialise_once(graph):
@@ -118,7 +133,7 @@ def test_analyze_export_returns_every_file_it_wrote(graph, tmp_path):
 
 
 def test_analyze_answers_through_the_graph(graph):
-    path = graph.analyze.path("爱美科", "重庆市功能材料技术创新战略联盟")
+    path = graph.analyze.path("铂制品", "重庆市功能材料技术创新战略联盟")
     assert len(path) >= 2 and path.iloc[-1]["to_iri"] == FUNCTIONAL
     G = graph.analyze.projection("two-mode")
     assert G.number_of_nodes() > 0

@@ -96,7 +96,8 @@ def test_bad_input_is_named_and_previous_build_answers(case, project_copy, tmp_p
         cache,
     )
     assert answered.exit_code == 0
-    assert answered.stdout.splitlines()[-1].strip() == "6"
+    # the 6 alliances of the article and the 5 of the other sources (data/entities.csv)
+    assert answered.stdout.splitlines()[-1].strip() == "11"
     assert "last good build" in answered.stderr
 
 
@@ -114,17 +115,18 @@ def test_all_problems_are_listed_at_once(project_copy, tmp_path):
 
 
 def test_shacl_violation_names_file_and_row(project_copy, tmp_path):
-    # a lead institution that is a place, not an organisation: only SHACL can see this
-    facts = project_copy / "data" / "facts.csv"
+    # a lead institution that is a place, not an organisation: only SHACL can see this (the
+    # curated leads are rows of memberships.csv since issue 15)
+    memberships = project_copy / "data" / "memberships.csv"
     line = replace_line(
-        facts,
-        "alliance-general-aviation,ag:leadInstitution,chongqing-general-aviation-group",
-        "alliance-general-aviation,ag:leadInstitution,place-chengdu",
+        memberships,
+        "alliance-general-aviation,chongqing-general-aviation-group,role-lead-unit",
+        "alliance-general-aviation,place-chengdu,role-lead-unit",
     )
     with pytest.raises(DataError) as err:
         build(Inputs.default(project_copy), Cache(tmp_path / "c"))
     text = str(err.value)
-    assert f"data/facts.csv:{line}" in text and "must be an organisation" in text
+    assert f"data/memberships.csv:{line}" in text and "must be an organisation" in text
 
 
 def test_failed_build_without_previous_build_is_an_error(project_copy, tmp_path):

@@ -229,6 +229,7 @@ def test_member_list_identity_names_alliance_sheet_and_bytes(tmp_path):
 def test_imports_internal_queries_answer_on_the_bundled_graph(bundled_build):
     names = [n for n in internal.names() if n.startswith("imports-")]
     assert names == [
+        "imports-index-ambiguous",
         "imports-index-codes",
         "imports-index-iris",
         "imports-index-names",

@@ -154,7 +154,8 @@ def test_three_spellings_resolve_to_one_node_and_become_aliases(env, tmp_path):
         f"SELECT ?r WHERE {{ ?m a org:Membership ; org:member <{CMRI}> ; "
         "org:role/rdfs:label ?r FILTER(lang(?r) = 'zh') } ORDER BY ?r",
     )
-    assert sorted(r[0].value for r in roles) == ["成员单位", "理事长单位"]
+    # 牵头单位: the curated lead is an org:Membership with the same role IRI since issue 15
+    assert sorted(r[0].value for r in roles) == ["成员单位", "牵头单位", "理事长单位"]
     where = select(
         env,
         f"SELECT ?loc ?ev WHERE {{ ?s rdf:subject ?a ; rdf:predicate org:hasMember ; "

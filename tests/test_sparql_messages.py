@@ -141,7 +141,7 @@ def oxigraph_server(tmp_path_factory):
     """An empty Oxigraph server with its default options."""
     exe = shutil.which("oxigraph")
     if exe is None:
-        pytest.skip("the oxigraph server is not installed")
+        pytest.fail("the oxigraph server is a test dependency: pip install -e '.[test]'")
     port = _free_port()
     location = tmp_path_factory.mktemp("oxigraph-messages")
     proc = subprocess.Popen(

@@ -80,10 +80,13 @@ def imported(lists, tmp_path_factory):
 def test_import_at_reported_scale_shows_known_versus_reported(imported):
     report, store, _ = imported
     assert report.changed and report.new["org"] == 1934
+    # the article's system-wide figure (another source reports 58 first members of the
+    # smart-sensing alliance with the same measure)
     row = store.query(
         """SELECT (COUNT(DISTINCT ?m) AS ?known) ?reported WHERE {
              ?a org:hasMember ?m .
-             ?s a ag:ReportedStatistic ; ag:measure agr:measure-member-units ; rdf:value ?reported
+             ?s a ag:ReportedStatistic ; ag:measure agr:measure-member-units ;
+                ag:scope agr:alliance-system-chongqing ; rdf:value ?reported
            } GROUP BY ?reported"""
     ).rows[0]
     known, reported = int(row[0].value), int(row[1].value)

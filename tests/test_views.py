@@ -198,7 +198,7 @@ def curated(graph, tmp_path_factory):
         "overview": views.make(graph, "overview"),
         "alliance": views.make(graph, "alliance", "重庆市通用航空装备技术创新战略联盟"),
         "ego": views.make(graph, "ego", "重材院"),
-        "path": views.make(graph, "path", "爱美科", "重庆市功能材料技术创新战略联盟"),
+        "path": views.make(graph, "path", "铂制品", "重庆市功能材料技术创新战略联盟"),
         "co-membership": views.make(graph, "co-membership"),
         "chain": views.make(graph, "chain", "机器人及智能制造"),
         "chain-all": views.make(graph, "chain", lang="en"),
@@ -209,11 +209,15 @@ def curated(graph, tmp_path_factory):
 
 
 # (nodes, edges) worked out by hand from data/facts.csv:
-# alliance: general aviation + system, bureau, lead group, 4 supporting, field, project;
-# path: 爱美科 -(合作, 入股, 业务转入)- 重材院 -(牵头单位)- functional-materials alliance;
-# co-membership: CMRI, CQUPT and the five aviation institutions (C(5,2) = 10 edges);
+# alliance: general aviation + system, bureau, lead group, field, its member units
+#   (collectively; issue 15: the four institutions they drew on are no supporting
+#   institutions of the alliance, and the 55 projects are theirs, applied for);
+# path: 铂制品 -(所处领域)- 重材院 -(牵头单位)- functional-materials alliance (爱美科 is
+#   one hop from the alliance since issue 15: it moved because of the alliance's resources);
+# co-membership: the three curated leads alone, the chemical new materials alliance's six
+#   organisations (C(6,2) = 15 edges);
 # chain: the robotics field, its three segments, 3 hasSegment + 2 feedsInto.
-HAND_COUNTS = {"alliance": (10, 9), "path": (3, 4), "co-membership": (7, 10), "chain": (4, 5)}
+HAND_COUNTS = {"alliance": (6, 5), "path": (3, 2), "co-membership": (9, 15), "chain": (4, 5)}
 
 
 def test_curated_counts_by_hand(curated):
@@ -225,10 +229,10 @@ def test_curated_counts_by_hand(curated):
 def test_path_view_shows_evidence_on_every_edge(curated):
     spec = curated[1]["path"]._spec
     assert [n.label for n in spec.nodes if n.focus] == [
-        "成都爱美科科技材料有限公司",
+        "铂制品",
         "重庆市功能材料技术创新战略联盟",
     ] or {n.label for n in spec.nodes if n.focus} == {
-        "成都爱美科科技材料有限公司",
+        "铂制品",
         "重庆市功能材料技术创新战略联盟",
     }
     assert "重庆材料研究院" in [n.label for n in spec.nodes]
@@ -237,11 +241,7 @@ def test_path_view_shows_evidence_on_every_edge(curated):
         assert "来源: 24个创新联盟助重庆重点产业加速跑" in e.title
     assert spec.edge_labels
     xs = {n.label: n.x for n in spec.nodes}
-    assert (
-        xs["成都爱美科科技材料有限公司"]
-        < xs["重庆材料研究院"]
-        < xs["重庆市功能材料技术创新战略联盟"]
-    )
+    assert xs["铂制品"] < xs["重庆材料研究院"] < xs["重庆市功能材料技术创新战略联盟"]
 
 
 def test_chain_is_laid_out_upstream_to_downstream(curated):
@@ -264,8 +264,9 @@ def test_alliance_view_groups_members_by_role(curated):
     centre = next(n for n in spec.nodes if n.focus)
     assert (centre.x, centre.y) == (0, 0)
     types = {g.key: g.count for g in spec.groups}
-    assert types["ag:University"] == 3 and types["ag:Enterprise"] == 2
-    assert {p for p, _ in spec.predicates} >= {"牵头单位", "依托单位", "聚焦领域"}
+    # no supporting institutions since issue 15 (依托… is what the members drew on)
+    assert "ag:University" not in types and types["ag:Enterprise"] == 1
+    assert {p for p, _ in spec.predicates} >= {"牵头单位", "聚焦领域", "集体所属主体"}
 
 
 def test_alliance_png_is_legible(curated, tmp_path):

@@ -16,7 +16,7 @@ from .errors import (
     QueryTimeout,
     UsageError,
 )
-from .graph import AllianceGraph, check_quotes, cjk_fonts, open, synthesize
+from .graph import AllianceGraph, check_quotes, cjk_fonts, init, open, synthesize
 from .results import QueryResult
 
 __version__ = "0.1.0"
@@ -33,6 +33,7 @@ __all__ = [
     "__version__",
     "check_quotes",
     "cjk_fonts",
+    "init",
     "open",
     "project_root",
     "synthesize",

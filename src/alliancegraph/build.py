@@ -57,6 +57,7 @@ BUILD_MODULES = (
     "queryfiles.py",
     "namespaces.py",
     "queries/internal/build-duplicates.rq",
+    "queries/internal/build-alliance-names.rq",
 )
 
 PACKAGE_DIR = config.PACKAGE_DIR
@@ -74,23 +75,36 @@ class Inputs:
     ontology_dir: Path
     layers: list[Path] = field(default_factory=list)
     validated: dict[Path, str] = field(default_factory=dict)
+    #: data folders compiled together with ``data_dir``, before it (a workspace's base
+    #: layer: the bundled article graph's tables); their ids are shared with its tables
+    base_dirs: list[Path] = field(default_factory=list)
 
     @classmethod
     def default(cls, root: Path | None = None) -> Inputs:
         """The project's tables and ontology, without layers (for the imports of a data
-        home too, see ``alliancegraph.imports.inputs_for``)."""
-        root = root or project_root()
-        return cls(root / "data", root / "ontology")
+        home too, see ``alliancegraph.imports.inputs_for``); a workspace
+        (``alliancegraph.toml``) with ``base = true`` has the bundled tables beside its own."""
+        root = project_root(root)
+        ws = config.workspace(root)
+        base = [config.bundled_root() / "data"] if ws is not None and ws.base else []
+        return cls(root / "data", root / "ontology", base_dirs=base)
+
+    @property
+    def data_dirs(self) -> list[Path]:
+        """Every data folder compiled, base layers first."""
+        return [*self.base_dirs, self.data_dir]
 
     @property
     def root(self) -> Path:
         return self.data_dir.parent
 
     def files(self) -> list[Path]:
-        from .curation import ONTOLOGY_FILES, TABLES
+        from .curation import ONTOLOGY_FILES, OPTIONAL_TABLES, TABLES
 
-        files = [self.data_dir / t for t in TABLES]
-        files += sorted((self.data_dir / "sources").glob("*.txt"))  # quotes are checked in them
+        files: list[Path] = []
+        for d in self.data_dirs:
+            files += [d / t for t in (*TABLES, *OPTIONAL_TABLES)]  # optional: may be missing
+            files += sorted((d / "sources").glob("*.txt"))  # quotes are checked in them
         files += [self.ontology_dir / o for o in (*ONTOLOGY_FILES, "shapes.ttl")]
         from .queryfiles import query_files  # the examples graph is built from them
 
@@ -249,7 +263,9 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     from .curation import compile_inputs
 
     t0 = time.perf_counter()
-    compiled = compile_inputs(inputs.data_dir, inputs.ontology_dir, root=inputs.root)
+    compiled = compile_inputs(
+        inputs.data_dir, inputs.ontology_dir, root=inputs.root, base_dirs=inputs.base_dirs
+    )
     store = ox.Store()
     store.extend(compiled.quads)
     t1 = time.perf_counter()
@@ -284,10 +300,12 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     from .queryfiles import example_quads
 
     store.extend(example_quads(GRAPH_EXAMPLES))
+    generated = generate_aliases(store)  # after the layers: an imported alliance gets them too
     t5 = time.perf_counter()
     duplicates = drop_duplicates(store)
     info = {
         "quads": len(store),
+        "generated_aliases": generated,
         "inferred": inferred - duplicates.get(GRAPH_INFERRED, 0),
         "duplicates_dropped": sum(duplicates.values()),
         "seconds": {
@@ -299,6 +317,106 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
         },
     }
     return store, info
+
+
+#: The endings of an alliance's full name, longest first: ``重庆市X技术创新战略联盟`` -> X.
+_ALLIANCE_ENDINGS = (
+    "产业技术创新战略联盟",
+    "技术创新战略联盟",
+    "产业技术创新联盟",
+    "技术创新联盟",
+    "产业创新联盟",
+    "创新联盟",
+    "产业联盟",
+    "联盟",
+)
+_EN_ENDING = " Technology Innovation Strategic Alliance"
+
+
+def alliance_short_forms(name: str) -> list[tuple[str, str]]:
+    """The usual short forms of an alliance's full name, by rule, as (text, language).
+
+    ``重庆市X技术创新战略联盟`` gives X联盟, X创新联盟, X技术创新联盟, X技术创新战略联盟,
+    重庆X联盟, 重庆市X联盟, 重庆X技术创新战略联盟 and the 产业 form with the city
+    (重庆市X产业技术创新战略联盟; the bare X产业技术创新战略联盟 may be a national body);
+    where X is "A及B" (or 与, 和, 、), A联盟, A创新联盟 and 重庆A联盟 too. A name without
+    技术创新 keeps its own ending (重庆市X产业联盟 -> X产业联盟, X联盟, 重庆X产业联盟): it
+    never gains a 技术创新 form that could be another body's name. ``Chongqing X Technology
+    Innovation Strategic Alliance`` gives "X Alliance" (and "A Alliance" for "A and B").
+    The full name itself is not among them.
+
+    >>> [t for t, _ in alliance_short_forms("重庆市物联网技术创新战略联盟")][:3]
+    ['物联网联盟', '物联网创新联盟', '物联网技术创新联盟']
+    """
+    import re
+
+    text = name.strip()
+    forms: list[tuple[str, str]] = []
+    if re.search(r"[\u3400-\u9fff]", text):
+        head = re.sub(r"^重庆市?", "", text)
+        ending = next((e for e in _ALLIANCE_ENDINGS if head.endswith(e)), None)
+        if ending is None:
+            return []
+        x = head[: -len(ending)]
+        if len(x) < 2:
+            return []
+        if "技术创新" in ending:
+            zh = [f"{x}联盟", f"{x}创新联盟", f"{x}技术创新联盟", f"{x}技术创新战略联盟",
+                  f"重庆{x}联盟", f"重庆市{x}联盟", f"重庆{x}技术创新战略联盟",
+                  f"重庆市{x}技术创新战略联盟", f"重庆市{x}产业技术创新战略联盟"]  # fmt: skip
+        else:
+            zh = [f"{x}{ending}", f"{x}联盟", f"重庆{x}{ending}", f"重庆市{x}{ending}"]
+        first = re.split(r"及|与|和|、", x, maxsplit=1)[0]
+        if first != x and len(first) >= 2:
+            zh += [f"{first}联盟", f"{first}创新联盟", f"重庆{first}联盟"]
+        forms = [(f, "zh") for f in zh]
+    elif text.endswith(_EN_ENDING):
+        x = re.sub(r"^Chongqing\s+", "", text[: -len(_EN_ENDING)]).strip()
+        if x:
+            forms = [(f"{x} Alliance", "en")]
+            first = re.split(r"\s+and\s+|,\s*", x, maxsplit=1)[0]
+            if first != x:
+                forms.append((f"{first} Alliance", "en"))
+    seen = {text}
+    out = []
+    for f, lang in forms:
+        if f not in seen:
+            seen.add(f)
+            out.append((f, lang))
+    return out
+
+
+def generate_aliases(store: ox.Store) -> int:
+    """Write the alliances' short forms (:func:`alliance_short_forms`) as
+    ``ag:generatedAlias`` into their own graph, ``agr:graph-generated`` (replaced, never
+    merged into the curated graph); a form the alliance already has as a label or alias
+    is left out. Returns how many were written."""
+    from . import internal
+    from .namespaces import AG, GRAPH_GENERATED, PREFIXES
+
+    graph = ox.NamedNode(GRAPH_GENERATED)
+    store.remove_graph(graph)
+    solutions = store.query(
+        internal.text("build-alliance-names"), prefixes=PREFIXES, use_default_graph_as_union=True
+    )
+    assert isinstance(solutions, ox.QuerySolutions)
+    names: dict[str, set[str]] = {}
+    labels: dict[str, list[str]] = {}
+    for row in solutions:
+        a, kind, name = row["a"].value, row["kind"].value, row["name"].value
+        names.setdefault(a, set()).add(name)
+        if kind == "label":
+            labels.setdefault(a, []).append(name)
+    prop = ox.NamedNode(AG + "generatedAlias")
+    quads = {
+        ox.Quad(ox.NamedNode(a), prop, ox.Literal(form, language=lang), graph)
+        for a, full in labels.items()
+        for label in full
+        for form, lang in alliance_short_forms(label)
+        if form not in names[a]
+    }
+    store.extend(sorted(quads, key=str))
+    return len(quads)
 
 
 def drop_duplicates(store: ox.Store) -> dict[str, int]:

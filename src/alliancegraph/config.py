@@ -5,8 +5,10 @@ means the same on every surface. An explicit argument (``--root``, ``open(root=.
 always wins over the environment.
 
 =========================== ==========================================================
-``ALLIANCEGRAPH_HOME``      project folder holding ``data/`` and ``ontology/``
-``ALLIANCEGRAPH_DATA``      data home: imported member lists, synthetic data
+``ALLIANCEGRAPH_HOME``      project folder or workspace (``alliancegraph init``) holding ``data/``
+                            and ``ontology/``
+``ALLIANCEGRAPH_DATA``      data home: imported member lists, synthetic data (a workspace
+                            keeps its own imports inside itself)
 ``ALLIANCEGRAPH_CACHE``     build cache (content-keyed stores)
 ``ALLIANCEGRAPH_ENDPOINT``  a SPARQL 1.1 endpoint to answer from instead of the embedded store
 ``ALLIANCEGRAPH_TIMEOUT``   default query deadline in seconds (0: none)
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
@@ -29,7 +32,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 #: Every variable this package reads, with what it means (the README lists the same).
 VARIABLES: dict[str, str] = {
-    "ALLIANCEGRAPH_HOME": "project folder holding data/ and ontology/",
+    "ALLIANCEGRAPH_HOME": "project folder or workspace (alliancegraph init): data/, ontology/",
     "ALLIANCEGRAPH_DATA": "data home for imports (default $XDG_DATA_HOME/alliancegraph)",
     "ALLIANCEGRAPH_CACHE": "build cache (default $XDG_CACHE_HOME/alliancegraph)",
     "ALLIANCEGRAPH_ENDPOINT": "SPARQL 1.1 endpoint to query instead of the embedded store",
@@ -57,10 +60,58 @@ def project_root(root: str | Path | None = None) -> Path:
     env = _env("ALLIANCEGRAPH_HOME")
     if env:
         return Path(env)
+    return bundled_root()
+
+
+def bundled_root() -> Path:
+    """The folder of the package's own article graph (``data/`` and ``ontology/``): a
+    source checkout's, else the copy bundled in the wheel. A workspace's base layer."""
     checkout = PACKAGE_DIR.parent.parent
     if (checkout / "data" / "entities.csv").exists() and (checkout / "ontology").is_dir():
         return checkout
     return PACKAGE_DIR / "_bundled"
+
+
+#: The file that makes a folder a curation workspace (``alliancegraph init``).
+WORKSPACE_FILE = "alliancegraph.toml"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A curation workspace's settings (its ``alliancegraph.toml``): its ``name``, and
+    whether the bundled article graph is compiled beside its tables (``base``)."""
+
+    root: Path
+    name: str
+    base: bool
+
+    @property
+    def imports_home(self) -> Path:
+        """Where the workspace's imports live: in the workspace itself."""
+        return self.root
+
+
+def workspace(root: str | Path | None = None) -> Workspace | None:
+    """The workspace at ``root`` (default :func:`project_root`), or None if that folder
+    has no ``alliancegraph.toml``; raise UsageError if the file cannot be read."""
+    import tomllib
+
+    folder = project_root(root)
+    path = folder / WORKSPACE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        settings = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: not valid TOML: {e}") from None
+    base = settings.get("base", True)
+    if not isinstance(base, bool):
+        raise UsageError(f"{path}: base must be true or false, not {base!r}")
+    return Workspace(folder, str(settings.get("name", folder.name)), base)
 
 
 def cache_dir(cache: str | Path | None = None) -> Path:
@@ -74,10 +125,15 @@ def cache_dir(cache: str | Path | None = None) -> Path:
     return Path(base) / "alliancegraph"
 
 
-def data_home(home: str | Path | None = None) -> Path:
-    """Where imports live: the argument, ``$ALLIANCEGRAPH_DATA``, else the XDG data home."""
+def data_home(home: str | Path | None = None, root: str | Path | None = None) -> Path:
+    """Where imports live: the argument; else the workspace itself when the project at
+    ``root`` (default :func:`project_root`) is one; else ``$ALLIANCEGRAPH_DATA``; else the
+    XDG data home."""
     if home is not None:
         return Path(home)
+    ws = workspace(root)
+    if ws is not None:
+        return ws.imports_home
     env = _env("ALLIANCEGRAPH_DATA")
     if env:
         return Path(env)

@@ -107,10 +107,15 @@ class UsageError(AllianceGraphError):
 class UnknownEntity(UsageError):
     """No entity has this IRI, slug, label or alias."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, suggestions: list[tuple[str, str]] | None = None):
         self.text = text
+        #: the nearest names (IRI, label), best first: spelling, pinyin or a shared part
+        self.suggestions = list(suggestions or ())
+        near = "; ".join(f"{label} <{iri}>" for iri, label in self.suggestions)
+        hint = f". Nearest names: {near}" if near else ""
         super().__init__(
             f"no entity matches {text!r}; search with part of a name, an alias or its pinyin"
+            + hint
         )
 
 

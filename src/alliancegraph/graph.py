@@ -22,7 +22,7 @@ from .formats import get as get_format
 from .imports.manifest import ImportRecord
 from .library import NamedQuery, client_text, lint_query, load_library, run_named
 from .results import QueryResult, ResultStream
-from .search import Description, Match, describe, find, resolve
+from .search import Description, Match, class_iri, describe, find, resolve, suggest
 from .store import DeadlineStore, EmbeddedStore, Store
 from .summary import Summary, summarize
 
@@ -69,7 +69,7 @@ class AllianceGraph:
         self.build = build
         self.root = root
         self.cache_dir = cache_dir
-        self.data_home = config.data_home(data_home)
+        self.data_home = config.data_home(data_home, root)
         #: the deadline (seconds) of every query that names none; None or 0: no deadline
         self.timeout = timeout or None
         self._analyze: Analyze | None = None
@@ -148,6 +148,14 @@ class AllianceGraph:
         With ``type`` (``ag:Alliance``, ``Alliance``) only that class's entities count."""
         return resolve(self._source(timeout), text, type=type)
 
+    def suggest(
+        self, text: str, n: int = 3, type: str | None = None, timeout: float | None = None
+    ) -> list[tuple[str, str]]:
+        """The entities (IRI, label) whose names come nearest ``text`` (spelling, shared
+        characters, pinyin), best first: what to offer when nothing matches."""
+        src = self._source(timeout)
+        return suggest(src, text, n=n, type=class_iri(type, src) if type else None)
+
     def describe(self, entity: str, timeout: float | None = None) -> Description:
         """Every fact in and out of ``entity``, with labels, evidence quotes and sources."""
         return describe(self._source(timeout), entity)
@@ -158,8 +166,10 @@ class AllianceGraph:
         return summarize(self._source(timeout), self.store.describe_location())
 
     def view(self, kind: str, *names: str, **options: Any) -> View:
-        """A network view (overview, alliance, ego, path, co-membership, chain) that shows
-        itself inline in Jupyter and saves as offline HTML, PNG or SVG.
+        """A network view (overview, alliance, ego, path, co-membership, chain) or a chart
+        comparing alliances (overlap, timeline, composition) that shows itself inline in
+        Jupyter and saves as offline HTML, PNG or SVG; ``.to_pyvis()`` hands a network view
+        to pyvis.
 
         >>> g.view("alliance", "物联网联盟").save("iot.html")  # doctest: +SKIP
         """
@@ -217,7 +227,8 @@ class AllianceGraph:
 
     @property
     def imports(self) -> Imports:
-        """Member lists and synthetic data added to the graph: ``.list()``, ``.members(…)``,
+        """Member lists, entity and fact tables and synthetic data added to the graph:
+        ``.list()``, ``.members(…)``, ``.entities(file)``, ``.facts(file)``,
         ``.synthetic(dir)``, ``.undo(id)``."""
         if self._imports is None:
             self._imports = Imports(self)
@@ -292,7 +303,7 @@ class AllianceGraph:
 
         root_path = Path(root) if root is not None else None
         cache = Path(cache_dir) if cache_dir is not None else None
-        home = config.data_home(data_home)
+        home = config.data_home(data_home, root_path)  # a workspace keeps its own imports
         inputs = inputs_for(root_path, home)
         if strict or force:
             b = run_build(inputs, Cache(cache), force=force)
@@ -355,6 +366,35 @@ class Imports:
                 home=self.home, sheet=sheet, progress=progress,
             )
         )  # fmt: skip
+
+    def _table(
+        self, kind: str, file: str | Path, sheet: str | None, progress: Progress | None
+    ) -> Report:
+        from .imports import import_table
+
+        g = self._g
+        return self._run(
+            lambda: import_table(
+                Path(file), kind, root=g.root, cache_dir=g.cache_dir, home=self.home,
+                sheet=sheet, progress=progress,
+            )
+        )  # fmt: skip
+
+    def entities(
+        self, file: str | Path, *, sheet: str | None = None, progress: Progress | None = None
+    ) -> Report:
+        """Import entity rows (CSV or XLSX with the columns of ``data/entities.csv``: id,
+        type, label_zh, label_en, alt_labels, note); all or nothing, undoable."""
+        return self._table("entities", file, sheet, progress)
+
+    def facts(
+        self, file: str | Path, *, sheet: str | None = None, progress: Progress | None = None
+    ) -> Report:
+        """Import fact rows (CSV or XLSX with the columns of ``data/facts.csv``: subject,
+        predicate, object, datatype, source, evidence); every fact cites a source of the
+        graph with a quote, verbatim in the source's stored text if it has one; all or
+        nothing, undoable."""
+        return self._table("facts", file, sheet, progress)
 
     def synthetic(self, folder: str | Path, *, progress: Progress | None = None) -> Report:
         """Import a folder of synthetic lists (``alliancegraph synth``), flagged as such."""
@@ -442,6 +482,31 @@ class Analyze:
         from .analysis import questions
 
         return questions.composition(self._g, tuple(roles), **filters)
+
+    def composition_by_role(
+        self, roles: Iterable[str] = ("lead", "supporting", "member"), **filters: Any
+    ) -> pd.DataFrame:
+        """Each alliance's members by kind and by role (the strongest), with the member
+        count a source reports for it beside (``reported``) where one does."""
+        from .analysis import comparisons
+
+        return comparisons.composition_by_role(self._g, tuple(roles), **filters)
+
+    def overlap(
+        self, roles: Iterable[str] = ("lead", "supporting", "member"), **filters: Any
+    ) -> pd.DataFrame:
+        """Alliances x alliances: shared members (count, Jaccard, who), one row per pair, in
+        the order of a hierarchical clustering (``attrs["order"]``)."""
+        from .analysis import comparisons
+
+        return comparisons.overlap_matrix(self._g, tuple(roles), **filters)
+
+    def timeline(self, **filters: Any) -> pd.DataFrame:
+        """Dated facts, earliest first: foundings, issue dates of standards and plans,
+        membership start dates from imports; ``alliances=[…]`` keeps those alliances'."""
+        from .analysis import comparisons
+
+        return comparisons.timeline(self._g, **filters)
 
     def chain_gaps(self, **filters: Any) -> pd.DataFrame:
         """Industry-chain segments no known organisation operates in."""
@@ -565,6 +630,17 @@ def check_quotes(
     return check([(f"quote {i}", q, "*") for i, q in enumerate(given, 1)], texts)
 
 
+def init(folder: str | Path, empty: bool = False, name: str | None = None) -> Path:
+    """Make a curation workspace in ``folder`` (new or empty): the four tables with their
+    headers, ``data/sources/`` for source texts, a README of the columns, a copy of the
+    ontology and ``alliancegraph.toml``. Open it with ``open(root=folder)`` (or
+    ``$ALLIANCEGRAPH_HOME``); its imports are kept inside it. The bundled article graph is
+    compiled beside its tables as a base layer unless ``empty``."""
+    from .imports import init_workspace
+
+    return init_workspace(folder, empty=empty, name=name)
+
+
 def cjk_fonts() -> list[str]:
     """The installed font families that draw Chinese (Noto CJK first), for matplotlib."""
     from .views import cjk_families
@@ -593,6 +669,7 @@ __all__ = [
     "Imports",
     "check_quotes",
     "cjk_fonts",
+    "init",
     "open",
     "synthesize",
 ]

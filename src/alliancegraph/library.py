@@ -125,7 +125,7 @@ def to_term(param: Param, value: Any, source: Any = None) -> ox.NamedNode | ox.L
     t = param.type
     if t == "entity":
         if source is not None and _needs_resolving(text):
-            return ox.NamedNode(resolve(source, text))
+            return ox.NamedNode(resolve(source, text, type=param.cls))
         return _iri(text, param)
     if t == "iri":
         return _iri(text, param)

@@ -45,6 +45,8 @@ GRAPH_INFERRED = AGR + "graph-inferred"
 GRAPH_EXAMPLES = AGR + "graph-query-examples"
 GRAPH_SYNTHETIC = AGR + "graph-synthetic"
 GRAPH_IMPORT_PREFIX = AGR + "graph-import-"
+#: Names derived by rule at build time (the alliances' short forms), not curated facts.
+GRAPH_GENERATED = AGR + "graph-generated"
 
 
 def prefix_block() -> str:

@@ -13,7 +13,10 @@ Each file starts with grlc-style ``#+`` header lines (a small YAML subset)::
     #+     type: entity
     #+     required: false
     #+     description: the alliance (IRI, slug or name)
+    #+     class: ag:Alliance
     #+ view: graph
+
+(``class``, for an ``entity`` parameter: a name is resolved among that class's entities.)
 
 This module only reads files and makes RDF terms: it runs no query, so the build (which
 publishes the library into the graph) can use it. Binding and running live in
@@ -78,6 +81,8 @@ class Param:
     required: bool = True
     description: str = ""
     example: str | None = None
+    #: for an ``entity`` parameter: the class a name is resolved among (``ag:Alliance``)
+    cls: str | None = None
 
     def describe(self) -> str:
         opt = "" if self.required else "?"
@@ -90,6 +95,7 @@ class Param:
             "required": self.required,
             "description": self.description,
             "example": self.example,
+            "class": self.cls,
         }
 
 
@@ -209,6 +215,7 @@ def read_query_file(path: Path) -> NamedQuery:
                 required=bool(p.get("required", True)),
                 description=str(p.get("description", "")),
                 example=None if p.get("example") is None else str(p.get("example")),
+                cls=None if p.get("class") is None else str(p.get("class")),
             )
         )
     if meta["view"] not in VIEWS:

@@ -98,9 +98,12 @@ class QueryResult:
         i = self.variables.index(var)
         return [plain(r[i]) for r in self.rows]
 
-    def to_dataframe(self) -> pd.DataFrame:
+    def to_dataframe(self, compact: bool = False) -> pd.DataFrame:
         """A DataFrame: one column per variable (Python values), plus ``_lang`` and
-        ``_datatype`` columns for variables that bind literals."""
+        ``_datatype`` columns for variables that bind literals. ``compact`` keeps a
+        ``_lang`` column only where the literals differ in language and a ``_datatype``
+        column only where one is not a plain string, datatypes shortened (``xsd:gYear``):
+        what a notebook shows (:meth:`_repr_html_`)."""
         import pandas as pd
 
         if self.kind == "ask":
@@ -118,14 +121,31 @@ class QueryResult:
             cells = [r[i] for r in self.rows]
             columns[var] = [python_value(c) for c in cells]
             if any(isinstance(c, ox.Literal) for c in cells):
-                columns[f"{var}_lang"] = [
+                langs: list[object] = [
                     c.language if isinstance(c, ox.Literal) else None for c in cells
                 ]
-                columns[f"{var}_datatype"] = [
+                types: list[object] = [
                     c.datatype.value if isinstance(c, ox.Literal) and not c.language else None
                     for c in cells
                 ]
+                literal = [lg for c, lg in zip(cells, langs, strict=True)
+                           if isinstance(c, ox.Literal)]  # fmt: skip
+                if not compact or len(set(literal)) > 1:
+                    columns[f"{var}_lang"] = langs
+                if not compact:
+                    columns[f"{var}_datatype"] = types
+                elif any(t not in (None, _XSD_STRING) for t in types):
+                    columns[f"{var}_datatype"] = [
+                        "xsd:" + t[len(XSD) :] if isinstance(t, str) and t.startswith(XSD) else t
+                        for t in types
+                    ]
         return pd.DataFrame(columns)
+
+    def _repr_html_(self) -> str:
+        """A notebook's table: :meth:`to_dataframe` with ``compact=True`` (the ``_lang`` and
+        ``_datatype`` columns only where they carry information; ``to_dataframe()`` has
+        them all)."""
+        return str(self.to_dataframe(compact=True).to_html(max_rows=60, notebook=True))
 
     # -- W3C serialisations ------------------------------------------------------------------
 

@@ -2,18 +2,22 @@
 
 Search reads through SPARQL on the store interface (so it runs unchanged on a remote
 endpoint): one query fetches the label table (zh and en ``rdfs:label``, ``skos:altLabel``)
-of the entities in the ``agr:`` namespace, one their most specific types; ranking happens
+of the entities in the ``agr:`` namespace (with the short forms the build generates for
+alliances, ``ag:generatedAlias``, which count as aliases), one their most specific types;
+ranking happens
 here in Python, where pinyin of the Chinese names (via pypinyin, imported only when the
 search text is Latin) can be compared too. Ranks: exact label > alias > prefix > substring,
 case-insensitive.
 
-This module never guesses: :func:`resolve` returns one IRI or raises, listing candidates.
+This module never guesses: :func:`resolve` returns one IRI or raises, listing candidates
+(several equally good) or the nearest names (none: :func:`suggest`).
 It never pastes user text into a query: values travel as bound RDF terms.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import itertools
 import re
 import unicodedata
@@ -30,7 +34,7 @@ from .namespaces import AG, AGR, PREFIXES, expand, shorten
 from .results import QueryResult, Term, plain
 from .sparqlcheck import nearest
 
-__all__ = ["Description", "Fact", "Match", "describe", "find", "resolve"]
+__all__ = ["Description", "Fact", "Match", "describe", "find", "resolve", "suggest"]
 
 Kind = Literal["exact", "alias", "prefix", "substring"]
 RANK: dict[str, int] = {"exact": 0, "alias": 1, "prefix": 2, "substring": 3}
@@ -366,13 +370,78 @@ def resolve(source: _Source, text: str, type: str | None = None) -> str:
         return iri
     matches = find(store, stripped, limit=1000, type=wanted)
     if not matches:
-        if wanted is not None and find(store, stripped, limit=1):
-            raise UsageError(f"{text!r} names no {shorten(wanted)}")
-        raise UnknownEntity(text)
+        near = suggest(store, stripped, type=wanted)
+        other = find(store, stripped, limit=3) if wanted is not None else []
+        if other:
+            shown = "; ".join(f"{m.label} <{shorten(m.iri)}> ({m.type or '?'})" for m in other)
+            hint = "; ".join(f"{label} <{shorten(iri)}>" for iri, label in near)
+            raise UsageError(
+                f"{text!r} names no {_class_shown(store, wanted)}: it matches {shown}"
+                + (f"; did you mean {hint}?" if hint else "")
+            )
+        raise UnknownEntity(text, [(shorten(iri), label) for iri, label in near])
     best = [m for m in matches if m.rank == matches[0].rank]
     if len(best) == 1:
         return best[0].iri
     raise AmbiguousEntity(text, [(m.iri, m.label) for m in best])
+
+
+def _class_shown(source: _Source, cls: str | None) -> str:
+    """``ag:Alliance (联盟)``: a class as messages name it."""
+    if cls is None:
+        return "entity"
+    label = ontology_terms(source).labels.get(cls, Labels()).best("zh")
+    return f"{shorten(cls)} ({label})" if label else shorten(cls)
+
+
+def _closeness(query: str, squeezed: str, latin: bool, name: str) -> float:
+    """How near ``name`` is to the search text, 0..1: the better of the spelling ratio
+    (difflib), the share of the text's characters the name holds (a Chinese name that
+    differs in one or two characters), and, for Latin text, the ratio to its pinyin."""
+    folded = _fold(name)
+    best = difflib.SequenceMatcher(None, query, folded).ratio()
+    if _CJK.search(query) and query:
+        shared = sum(1 for ch in set(query) if ch in folded) / len(set(query))
+        best = max(best, 0.9 * shared)
+    if latin and squeezed:
+        full, initials = pinyin_keys(name)
+        for key in (*full, *initials):
+            best = max(best, difflib.SequenceMatcher(None, squeezed, key).ratio())
+    return best
+
+
+def suggest(
+    source: _Source, text: str, n: int = 3, type: str | None = None, cutoff: float = 0.5
+) -> list[tuple[str, str]]:
+    """The ``n`` entities (IRI, label) whose names come nearest ``text`` when nothing
+    matches it: by edit distance, shared characters or pinyin; only instances of ``type``
+    when given. Best first; empty if none comes within ``cutoff``.
+
+    >>> suggest(g, "功能材料协会")  # doctest: +SKIP
+    [('…/alliance-functional-materials', '重庆市功能材料技术创新战略联盟')]
+    """
+    query = _fold(text)
+    if not query:
+        return []
+    squeezed = _NOT_ALNUM.sub("", query)
+    latin = not _CJK.search(query) and bool(squeezed)
+    scored: list[tuple[float, str, str]] = []
+    for e in _label_table(source).values():
+        score = max(
+            (_closeness(query, squeezed, latin, nm) for nm in (*e.labels, *e.aliases)),
+            default=0.0,
+        )
+        if score >= cutoff:
+            scored.append((-score, e.zh or e.en or e.other or e.iri, e.iri))
+    scored.sort()
+    out: list[tuple[str, str]] = []
+    for _, label, iri in scored:
+        if type is not None and not is_instance(source, iri, type):
+            continue
+        out.append((iri, label))
+        if len(out) == n:
+            break
+    return out
 
 
 # -- describe ---------------------------------------------------------------------------------
@@ -418,6 +487,8 @@ class Description:
     types: list[str]
     aliases: list[str]
     facts: list[Fact]
+    #: short forms the build derived by rule (``ag:generatedAlias``), not curated aliases
+    generated_aliases: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """The description as JSON-ready fields (the CLI's ``--format json``)."""
@@ -427,6 +498,7 @@ class Description:
             "label_en": self.label_en,
             "types": self.types,
             "aliases": self.aliases,
+            "generated_aliases": self.generated_aliases,
             "facts": [f.to_dict() for f in self.facts],
         }
 
@@ -515,11 +587,14 @@ def describe(source: _Source, entity: str) -> Description:
     zh = en = other = None
     types: list[str] = []
     aliases: list[str] = []
+    generated: list[str] = []
     for kind, v in store.query(internal.text("search-describe-about"), bindings={"e": e}).rows:
         if _bound(kind) == "type":
             types.append(shorten(_bound(v)))
         elif _bound(kind) == "alias":
             aliases.append(_bound(v))
+        elif _bound(kind) == "generated":
+            generated.append(_bound(v))
         else:
             lang = (_bound_literal(v).language or "").lower()
             if lang.startswith("zh"):
@@ -567,4 +642,5 @@ def describe(source: _Source, entity: str) -> Description:
         types=sorted(set(types)),
         aliases=aliases,
         facts=facts,
+        generated_aliases=sorted(set(generated)),
     )

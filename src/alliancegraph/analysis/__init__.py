@@ -21,6 +21,10 @@ Questions (:mod:`.questions`)
     ``central``, ``brokers``, ``communities``, ``node_metrics``, ``path``, ``ego``,
     ``composition``, ``chain_gaps``, ``coverage``; entities are named as
     ``alliancegraph find`` resolves them.
+Comparisons (:mod:`.comparisons`)
+    ``overlap_matrix`` (alliances x alliances, shared members and Jaccard, clustered
+    order), ``composition_by_role`` (members by kind and by role, reported figures
+    beside), ``timeline`` (dated facts: foundings, issue dates, membership starts).
 Export (:mod:`.export`)
     GEXF, GraphML, CSV for Gephi's spreadsheet import (edge table ``x.csv``, node table
     ``x.nodes.csv``), metrics as RDF quads in a named graph of their own.
@@ -69,6 +73,7 @@ Examples
 
 from __future__ import annotations
 
+from .comparisons import composition_by_role, overlap_matrix, timeline
 from .export import (
     edge_table,
     gephi_edges,
@@ -128,6 +133,7 @@ from .questions import (
     path,
     path_graph,
     resolve,
+    resolve_alliances,
     shortest_paths,
 )
 
@@ -150,6 +156,7 @@ __all__ = [
     "communities",
     "components",
     "composition",
+    "composition_by_role",
     "constraint",
     "core_number",
     "coverage",
@@ -172,14 +179,17 @@ __all__ = [
     "metrics_to_quads",
     "node_metrics",
     "node_table_path",
+    "overlap_matrix",
     "pagerank",
     "path",
     "path_graph",
     "projection",
     "refresh",
     "resolve",
+    "resolve_alliances",
     "shortest_paths",
     "simple_graph",
+    "timeline",
     "two_mode",
     "weighted_degree",
     "write_graph",

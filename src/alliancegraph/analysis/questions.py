@@ -54,9 +54,10 @@ __all__ = [
 PATH_LIMIT = 10
 
 
-def resolve(g: Source, text: str) -> str:
-    """The IRI ``text`` names (see :func:`alliancegraph.search.resolve`)."""
-    return _search_resolve(g, text)
+def resolve(g: Source, text: str, type: str | None = None) -> str:
+    """The IRI ``text`` names (see :func:`alliancegraph.search.resolve`); with ``type``
+    (``ag:Alliance``) only entities of that class are candidates."""
+    return _search_resolve(g, text, type=type)
 
 
 def check_radius(radius: int) -> int:
@@ -84,14 +85,23 @@ def class_labels(g: Source, classes: Iterable[str]) -> dict[str, dict[str, str]]
 
 
 def resolve_alliances(g: Source, names: Any) -> list[str]:
-    """IRIs of the alliances ``names`` name; a name that resolves to something else (a
-    field called 通用航空, say) is a usage error, not an empty answer."""
+    """IRIs of the alliances ``names`` name: only alliances are candidates, so 物联网 is the
+    IoT alliance, not the field of that name; an IRI or slug of something else (a field)
+    is a usage error, not an empty answer."""
     if isinstance(names, str):
         names = [names]
     cat = catalogue(g)
     iris = []
     for name in names or ():
-        iri = resolve(g, name)
+        try:
+            iri = resolve(g, name, type="ag:Alliance")
+        except UsageError as e:
+            if type(e) is not UsageError:  # unknown or ambiguous: the search's own message
+                raise
+            try:
+                iri = resolve(g, name)  # it names something else: say what
+            except UsageError:
+                raise e from None
         if not cat.is_a(iri, {AG + "Alliance"}):
             kind = cat.type_of(iri)
             raise UsageError(
@@ -666,8 +676,10 @@ def coverage(g: Source) -> pd.DataFrame:
     Columns: measure, scope, reported, unit, counted (None where the graph does not
     model what is counted), synthetic (how many of the counted are generated), gap
     (reported - counted), covered (counted / reported), how (what was counted), evidence
-    and source of the figure. System-wide figures are compared with everything the graph
-    holds.
+    and source of the figure. A system-wide figure is compared with what the graph holds of
+    that system's alliances (those a source places in it, ``ag:partOfSystem``, and the
+    synthetic ones), as ``reported-vs-counted`` counts: an alliance only another source
+    names is not one of them.
     """
     cat = catalogue(g)
     rows = []

@@ -17,7 +17,8 @@ of its commands runs, so ``alliancegraph query`` starts fast.
 ``analyze``         the ``analyze`` group (network analysis)
 ``view``            view (offline network pages and pictures)
 ``serve``           serve (SPARQL endpoint and explorer)
-``imports``         import (members, synthetic, --undo), imports, synth
+``workspace``       init (a curation workspace)
+``imports``         import (members, entities, facts, synthetic, --undo), imports, synth
 ``bench``           bench (the benchmarks of a source checkout)
 ==================  ===================================================================
 """
@@ -31,6 +32,7 @@ import click
 #: Every command, in the order ``--help`` lists them (the order of the data flow), and
 #: the ``module:function`` that defines it, imported only when the command is asked for.
 COMMANDS: dict[str, str] = {
+    "init": "alliancegraph.cli.workspace:init",
     "build": "alliancegraph.cli.data:build",
     "export": "alliancegraph.cli.data:export",
     "query": "alliancegraph.cli.query:query",

@@ -62,6 +62,7 @@ def analyze() -> None:
       alliancegraph analyze path 爱美科 重庆市功能材料技术创新战略联盟
       alliancegraph analyze central --metric pagerank --projection comembership
       alliancegraph analyze communities --seed 7 --format csv
+      alliancegraph analyze composition --alliance 物联网
       alliancegraph analyze export --projection two-mode --out alliances.gexf
     """
 
@@ -112,7 +113,8 @@ def analysis_options(projection: str | None = "entity", seeded: bool = True) -> 
             "alliances",
             multiple=True,
             metavar="NAME",
-            help="Only this alliance (a name, alias, slug or IRI); repeatable.",
+            help="Only this alliance (a name, alias, short form such as 物联网, slug or IRI); "
+            "repeatable.",
         )(f)
         if seeded:
             f = click.option(

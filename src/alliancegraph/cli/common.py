@@ -74,8 +74,8 @@ def root_option(f: F) -> F:
         "root",
         type=click.Path(path_type=Path),
         default=None,
-        help="Project folder holding data/ and ontology/ (default $ALLIANCEGRAPH_HOME, "
-        "this checkout, or the bundled copy).",
+        help="Project folder or workspace (alliancegraph init) holding data/ and ontology/ "
+        "(default $ALLIANCEGRAPH_HOME, this checkout, or the bundled copy).",
     )(f)
 
 
@@ -86,7 +86,8 @@ def data_option(f: F) -> F:
         "data",
         type=click.Path(path_type=Path),
         default=None,
-        help="Folder for imports (default $ALLIANCEGRAPH_DATA or ~/.local/share/alliancegraph).",
+        help="Folder for imports (default: the workspace itself, else $ALLIANCEGRAPH_DATA or "
+        "~/.local/share/alliancegraph).",
     )(f)
 
 

@@ -1,5 +1,6 @@
-"""Member lists and synthetic data: ``import members``, ``import synthetic``,
-``import --undo``, ``imports`` and ``synth``, through ``g.imports``.
+"""Member lists, entity and fact tables and synthetic data: ``import members``,
+``import entities``, ``import facts``, ``import synthetic``, ``import --undo``, ``imports``
+and ``synth``, through ``g.imports``.
 
 The graph is the embedded build of the data home given by ``--data`` (or
 ``$ALLIANCEGRAPH_DATA``); the API checks, imports, undoes and rebuilds, and reports what
@@ -46,11 +47,17 @@ def import_(
     ctx: click.Context, undo_id: str | None, root: Path | None, cache: Path | None,
     data: Path | None,
 ) -> None:  # fmt: skip
-    """Import member lists (all or nothing), or undo one import.
+    """Import member lists, entities or facts (all or nothing), or undo one import.
+
+    Imports are layers kept outside data/ (in a workspace, inside it: see
+    `alliancegraph init`); each is checked (SHACL on its subgraph, every bad row named
+    file:line) before anything changes.
 
     \b
     Examples:
       alliancegraph import members members.csv --alliance 功能材料联盟 --source "联盟秘书处 2021"
+      alliancegraph import entities entities.csv
+      alliancegraph import facts facts.xlsx
       alliancegraph imports
       alliancegraph import --undo m-3fa9c2d1e0b4
     """
@@ -85,6 +92,48 @@ def import_members_command(
         with ProgressBar() as progress:
             report = g.imports.members(file, alliance, source, sheet=sheet, progress=progress)
     print_report(report.lines())
+
+
+def _import_table(ctx: click.Context, kind: str, file: Path, sheet: str | None) -> None:
+    o = ctx.obj
+    with reported():
+        g = open_embedded(o["root"], o["cache"], data=o["data"])
+        with ProgressBar() as progress:
+            work = g.imports.entities if kind == "entities" else g.imports.facts
+            report = work(file, sheet=sheet, progress=progress)
+    print_report(report.lines())
+
+
+@import_.command("entities")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--sheet", default=None, help="XLSX sheet (default: the first).")
+@click.pass_context
+def import_entities_command(ctx: click.Context, file: Path, sheet: str | None) -> None:
+    """Import entity rows FILE: CSV (UTF-8/BOM/GB18030) or XLSX with the columns of
+    data/entities.csv (id, type, label_zh, label_en, alt_labels, note).
+
+    Each id is new (not one the graph holds) and each type a class of the ontology
+    (Alliance, Enterprise, University ...). Any bad row (file:line: what) rejects the whole
+    file and nothing changes. Facts about the entities follow with `import facts`.
+    """
+    _import_table(ctx, "entities", file, sheet)
+
+
+@import_.command("facts")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--sheet", default=None, help="XLSX sheet (default: the first).")
+@click.pass_context
+def import_facts_command(ctx: click.Context, file: Path, sheet: str | None) -> None:
+    """Import fact rows FILE: CSV (UTF-8/BOM/GB18030) or XLSX with the columns of
+    data/facts.csv (subject, predicate, object, datatype, source, evidence).
+
+    Subjects and objects are ids the graph holds (curated, in the base layer or imported
+    earlier), predicates properties of the ontology. Every fact cites a source the graph
+    holds (e.g. a row of the workspace's sources.csv) with a quote; when the source's text
+    is stored in data/sources/<source id>.txt the quote must stand in it verbatim. Any bad
+    row (file:line: what) rejects the whole file and nothing changes.
+    """
+    _import_table(ctx, "facts", file, sheet)
 
 
 @import_.command("synthetic")

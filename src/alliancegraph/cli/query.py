@@ -110,7 +110,7 @@ def query(
     Examples:
       alliancegraph query --format json \\
         'SELECT ?l WHERE { ?a a ag:Alliance ; ag:leadInstitution/rdfs:label ?l }'
-      alliancegraph query --name alliance-members --param alliance=重材院
+      alliancegraph query --name alliance-members --param alliance=功能材料联盟
       alliancegraph query --name entity-facts -p entity=cqupt --endpoint http://localhost:7878/query
     """
     with reported():
@@ -203,17 +203,20 @@ def find(
 ) -> None:
     """Find entities by zh/en label, alias or pinyin (重材院, chongcaiyuan, CQUPT).
 
-    Ranked exact label > alias > prefix > substring, case-insensitive. Exits 1 when
-    nothing matches.
+    Ranked exact label > alias > prefix > substring, case-insensitive. Alliances are also
+    found by their usual short forms, generated from their full names (功能材料联盟,
+    机器人联盟). Exits 1 when nothing matches, naming the nearest names.
 
     \b
     Examples:
       alliancegraph find 重邮
+      alliancegraph find 机器人联盟
       alliancegraph find "materials research"
     """
     with reported():
         g = open_graph(root, cache, endpoint=endpoint, timeout=deadline(timeout))
         matches = g.find(text, limit=limit)
+        near = [] if matches else g.suggest(text)
     if fmt == "json":
         print_json([m.to_dict() for m in matches])
     elif fmt == "csv":
@@ -232,7 +235,11 @@ def find(
         ]  # fmt: skip
         table(("label", "type", "kind", "IRI"), rows)
     if not matches:
-        click.echo(f"nothing matches {text!r}", err=True)
+        from alliancegraph.namespaces import shorten
+
+        hint = "; ".join(f"{label} <{shorten(iri)}>" for iri, label in near)
+        click.echo(f"nothing matches {text!r}" + (f". Nearest names: {hint}" if hint else ""),
+                   err=True)  # fmt: skip
         raise click.exceptions.Exit(1)
 
 
@@ -270,6 +277,8 @@ def describe(
     out.print(f"types: {', '.join(d.types) or '—'}")
     if d.aliases:
         out.print(f"aliases: {'、'.join(d.aliases)}")
+    if d.generated_aliases:
+        out.print(f"generated short forms (by rule, not curated): {'、'.join(d.generated_aliases)}")
     t = rich_table("", "property", "other end", "evidence", "source")
     for f in d.facts:
         arrow = "→" if f.direction == "out" else "←"

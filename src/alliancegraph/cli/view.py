@@ -13,7 +13,9 @@ from alliancegraph.errors import UsageError
 
 from .common import deadline, open_graph, query_options, reported, root_option
 
-VIEW_KINDS = ("overview", "alliance", "ego", "path", "co-membership", "chain")
+VIEW_KINDS = ("overview", "alliance", "ego", "path", "co-membership", "chain", "overlap",
+              "timeline", "composition")
+CHART_KINDS = ("overlap", "timeline", "composition")
 SUFFIXES = (".html", ".htm", ".png", ".svg")
 
 
@@ -39,6 +41,9 @@ SUFFIXES = (".html", ".htm", ".png", ".svg")
 )
 @click.option("--radius", type=int, default=1, show_default=True, help="Ego view: hops.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Layout seed.")
+@click.option("--engine", type=click.Choice(["vis", "pyvis"]), default="vis", show_default=True,
+              help="HTML writer for network views: our page, or pyvis's Network "
+              "(View.to_pyvis(), offline).")  # fmt: skip
 @query_options(default_timeout=None)
 @root_option
 def view(
@@ -49,6 +54,7 @@ def view(
     size_by: str | None,
     radius: int,
     seed: int,
+    engine: str,
     timeout: float | None,
     endpoint: str | None,
     root: Path | None,
@@ -64,19 +70,23 @@ def view(
       path FROM TO             shortest connections, evidence quote on each edge
       co-membership            organisations sharing alliances; communities, brokers
       chain [FIELD]            fields -> chain segments (upstream to downstream) -> organisations
+      overlap [ALLIANCE]...    alliances x alliances heatmap of shared members (clustered)
+      timeline [ALLIANCE]...   dated facts on a time axis, filterable by alliance
+      composition [ALLIANCE]...  members by type and by role, reported figures beside
 
     \b
     Examples:
       alliancegraph view alliance 物联网联盟 --out iot.html --out iot.png
       alliancegraph view path 爱美科 重庆市功能材料技术创新战略联盟 --out path.html
       alliancegraph view overview --lang en --out overview.html
+      alliancegraph view overlap --out overlap.html --out overlap.png
     """
     options: dict[str, Any] = {"lang": lang}
-    if size_by is not None and kind != "path":
+    if size_by is not None and kind not in ("path", *CHART_KINDS):
         options["size_by"] = None if size_by.lower() == "none" else size_by
     if kind == "ego":
         options["radius"] = radius
-    if kind not in ("path", "chain"):
+    if kind not in ("path", "chain", *CHART_KINDS):
         options["seed"] = seed
     targets = list(outs) or [Path(f"{kind}.html")]
     with reported():
@@ -86,5 +96,5 @@ def view(
         g = open_graph(root, cache, endpoint=endpoint, timeout=deadline(timeout, None))
         v = g.view(kind, *names, **options)
         for t in targets:
-            v.save(t)
+            v.save(t, engine=engine)
             click.echo(f"wrote {t} ({v.node_count} nodes, {v.edge_count} edges)", err=True)

@@ -1,11 +1,15 @@
-"""Imports: member lists and synthetic folders added to the graph as layers kept in the data
-home, never in ``data/``; each one all or nothing, and undoable.
+"""Imports: member lists, entity and fact tables and synthetic folders added to the graph as
+layers kept in the data home, never in ``data/``; each one all or nothing, and undoable.
 
 =================  ==========================================================================
 :mod:`.manifest`   the import store (``imports/manifest.json`` + one ``<id>.nq`` layer each)
                    and :func:`inputs_for`, the build inputs including a data home's imports
 :mod:`.pipeline`   the one import pipeline (:func:`run_import`) and its member-list source:
                    read, check, compile, validate, write, rebuild, report
+:mod:`.tables`     entity and fact tables (the columns of ``data/``) as a pipeline source,
+                   checked by the curated tables' own row checks
+:mod:`.workspace`  :func:`init_workspace`: a curation workspace (tables, sources, ontology,
+                   ``alliancegraph.toml``, its own imports)
 =================  ==========================================================================
 
 Reading, checking and compiling the rows is :mod:`alliancegraph.members`; synthetic lists
@@ -19,9 +23,20 @@ from typing import TYPE_CHECKING, Any
 from .manifest import ImportRecord, ImportStore, inputs_for
 
 if TYPE_CHECKING:
-    from .pipeline import ImportSource, MemberList, Report, import_members, run_import, undo
+    from .pipeline import (
+        ImportSource,
+        MemberList,
+        Report,
+        import_members,
+        import_table,
+        run_import,
+        undo,
+    )
+    from .workspace import init_workspace
 
-_PIPELINE = {"ImportSource", "MemberList", "Report", "import_members", "run_import", "undo"}
+_PIPELINE = {
+    "ImportSource", "MemberList", "Report", "import_members", "import_table", "run_import", "undo",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
@@ -31,6 +46,10 @@ def __getattr__(name: str) -> Any:
         from . import pipeline
 
         return getattr(pipeline, name)
+    if name == "init_workspace":
+        from .workspace import init_workspace
+
+        return init_workspace
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
@@ -40,6 +59,8 @@ __all__ = [
     "MemberList",
     "Report",
     "import_members",
+    "import_table",
+    "init_workspace",
     "inputs_for",
     "run_import",
     "undo",

@@ -70,7 +70,7 @@ class ImportRecord(TypedDict):
     """One import as the manifest lists it (``alliancegraph imports --format json``)."""
 
     id: str
-    kind: str  # "members" or "synthetic"
+    kind: str  # "members", "entities", "facts" or "synthetic"
     file: str
     file_sha256: str
     alliance: str | None
@@ -92,8 +92,8 @@ def sha256(data: bytes) -> str:
 class ImportStore:
     """The imports folder of a data home: the manifest and one N-Quads layer per import."""
 
-    def __init__(self, home: str | Path | None = None):
-        self.home = config.data_home(home)
+    def __init__(self, home: str | Path | None = None, root: str | Path | None = None):
+        self.home = config.data_home(home, root)
         self.path = self.home / "imports"
 
     @property
@@ -124,6 +124,8 @@ class ImportStore:
                 if depth > 1:
                     _HELD[path] = (flock, depth - 1)
                 else:
+                    with contextlib.suppress(OSError):  # no holder named: left as it was
+                        os.ftruncate(flock.fd or 0, 0)
                     flock.release()
 
     def records(self) -> list[ImportRecord]:
@@ -183,6 +185,9 @@ class ImportStore:
 def inputs_for(root: str | Path | None = None, home: str | Path | None = None) -> Inputs:
     """The build inputs of the project at ``root`` (default :func:`config.project_root`)
     together with the imports of the data home ``home`` (default :func:`config.data_home`)."""
-    store = ImportStore(home)
+    store = ImportStore(home, root)
     base = Inputs.default(Path(root) if root is not None else None)
-    return Inputs(base.data_dir, base.ontology_dir, store.layers(), validated=store.validated())
+    return Inputs(
+        base.data_dir, base.ontology_dir, store.layers(), validated=store.validated(),
+        base_dirs=base.base_dirs,
+    )  # fmt: skip

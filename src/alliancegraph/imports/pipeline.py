@@ -1,13 +1,15 @@
-"""One import pipeline for member lists and synthetic folders, all or nothing:
+"""One import pipeline for member lists, entity and fact tables and synthetic folders, all
+or nothing:
 
     read -> (already imported? stop) -> build the current graph -> check -> compile
     -> validate the new subgraph -> write the layer and list it -> rebuild -> report
 
 What differs between a member list and a synthetic folder is an :class:`ImportSource`:
 how its bytes are read and named, what it checks against the graph, and how it compiles
-(:class:`MemberList` here; ``synthetic.SyntheticFolder`` flags every node it makes and
-keeps them in the synthetic graph). Names are resolved by the caller: the pipeline takes
-the alliance as an IRI and only checks that the graph holds it as an alliance.
+(:class:`MemberList` here; :class:`.tables.TableImport` for rows with the columns of
+``data/entities.csv`` or ``data/facts.csv``; ``synthetic.SyntheticFolder`` flags every node
+it makes and keeps them in the synthetic graph). Names are resolved by the caller: the
+pipeline takes the alliance as an IRI and only checks that the graph holds it as an alliance.
 
 SHACL runs on the new import's subgraph plus the types and labels of what it references
 (:func:`alliancegraph.build.validate_subgraph`); the layer's hash is recorded, so the build
@@ -33,7 +35,15 @@ from ..members.resolver import ask
 from ..namespaces import AGR, GRAPH_IMPORT_PREFIX, expand
 from .manifest import ImportRecord, ImportStore, inputs_for, sha256
 
-__all__ = ["ImportSource", "MemberList", "Report", "import_members", "run_import", "undo"]
+__all__ = [
+    "ImportSource",
+    "MemberList",
+    "Report",
+    "import_members",
+    "import_table",
+    "run_import",
+    "undo",
+]
 
 
 @dataclass
@@ -77,7 +87,8 @@ class ImportSource(Protocol):
 
     @property
     def kind(self) -> str:
-        """``members`` or ``synthetic``: the manifest's kind; its first letter starts the id."""
+        """``members``, ``entities``, ``facts`` or ``synthetic``: the manifest's kind; its
+        first letter starts the id."""
         ...
 
     @property
@@ -134,7 +145,7 @@ def run_import(
     (:meth:`ImportStore.lock`): a second import started meanwhile waits, then compiles
     against a graph that holds the first."""
     t0 = time.perf_counter()
-    store = ImportStore(home)
+    store = ImportStore(home, root)
     raw = source.read()
     import_id = f"{source.kind[0]}-" + sha256(source.identity(raw))[:12]
     with store.lock(waiting):
@@ -291,6 +302,29 @@ def import_members(
     )
 
 
+def import_table(
+    file: str | Path,
+    kind: str,
+    *,
+    root: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    home: str | Path | None = None,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Import a table of entity or fact rows (``kind``: ``entities`` or ``facts``; the
+    columns of ``data/<kind>.csv``) all or nothing; raise DataError listing every bad row."""
+    from .tables import TableImport
+
+    return run_import(
+        TableImport(Path(file), kind, Path(root) if root is not None else None, sheet),
+        root=root,
+        cache_dir=cache_dir,
+        home=home,
+        progress=progress,
+    )
+
+
 def undo(
     import_id: str,
     *,
@@ -300,7 +334,7 @@ def undo(
 ) -> ImportRecord:
     """Remove exactly one import and rebuild (under the data home's import lock); return
     its manifest record."""
-    store = ImportStore(home)
+    store = ImportStore(home, root)
     with store.lock():
         record = store.remove(import_id)
         # the import is gone either way; if the rest no longer builds, the next query says why

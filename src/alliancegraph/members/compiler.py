@@ -409,13 +409,16 @@ class MemberCompiler:
                     f"{where}: {name!r} linked to {index.show(iri)} by its credit code "
                     f"{code}; the name is recorded as an alias"
                 )
-        elif len(by_name) > 1:
+        elif (doubt := index.ambiguity("org", name)) is not None:
+            # one match or none: the graph itself marks the name ambiguous
+            why = "the graph marks it ambiguous (ag:UnresolvedName), candidates: "
             self.problem(
                 where,
                 "name",
                 name,
-                "a name that identifies one organisation; it matches "
-                + "; ".join(index.show(i) for i in sorted(by_name))
+                "a name that identifies one organisation; "
+                + (why if len(by_name) <= 1 else "it matches ")
+                + ("; ".join(index.show(i) for i in sorted(doubt)) or "none recorded")
                 + " (give the full name or the credit code)",
             )
             return

@@ -76,6 +76,9 @@ class Index:
     iris: set[str] = field(default_factory=set)
     alliances: set[str] = field(default_factory=set)
     synthetic_iris: set[str] = field(default_factory=set)
+    #: name key -> the candidates of a name the graph marks ambiguous (an
+    #: ``ag:UnresolvedName``: 南航 may be 南京航空航天大学 or China Southern Airlines)
+    ambiguous: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: ox.Store, synthetic: bool = False) -> Index:
@@ -104,6 +107,14 @@ class Index:
                 index.codes[_text(code)] = _text(s)
                 index.code_of[_text(s)] = _text(code)
         index.iris = {_text(r[0]) for r in select(store, "imports-index-iris")}
+        for name, cand, cand_label, flag in select(store, "imports-index-ambiguous"):
+            if (flag is not None and flag.value in ("true", "1")) != synthetic:
+                continue
+            found = index.ambiguous.setdefault(name_key(_text(name)), set())
+            if cand is not None:
+                found.add(_text(cand))
+                if cand_label is not None:
+                    index.label.setdefault(_text(cand), _text(cand_label))
         return index
 
     def add(self, kind: str, iri: str, name: str) -> None:
@@ -112,6 +123,16 @@ class Index:
 
     def find(self, kind: str, name: str) -> set[str]:
         return set(self.keys.get(kind, {}).get(name_key(name), ()))
+
+    def ambiguity(self, kind: str, name: str) -> set[str] | None:
+        """The candidates of ``name`` if it must not be linked by name alone: it matches
+        several ``kind`` entities, or the graph marks it ambiguous (with the ones it
+        matches); None if it is not ambiguous."""
+        found = self.find(kind, name)
+        marked = self.ambiguous.get(name_key(name))
+        if marked is not None:
+            return found | marked
+        return found if len(found) > 1 else None
 
     def show(self, iri: str) -> str:
         return f"{self.label.get(iri, '?')} <{shorten(iri)}>"

@@ -1,6 +1,6 @@
 """The interactive page: one self-contained HTML file per view, vis-network inside.
 
-The page works with no network at all: vis-network (the copy bundled with pyvis) and our
+The page works with no network at all: vis-network (vendored in ``assets/``) and our
 own script and style (``templates/``) are inlined, nothing is loaded from anywhere, and a
 Content-Security-Policy allows only those exact scripts (by hash) to run. User data is
 shown as text, never markup: labels are drawn on the canvas, tooltips are plain strings
@@ -11,8 +11,8 @@ only on small force-directed views, bounded, and is switched off once stable.
 
 This module never calls pyvis's ``Network`` (its templates load Bootstrap from a CDN, its
 Jinja environment does not escape, ``add_edge`` scans every edge, ``from_nx`` mutates the
-caller's graph and ``write_html`` uses the locale's encoding); it takes from pyvis only the
-vis-network script it ships. It draws a :class:`~.spec.Spec` and computes nothing else.
+caller's graph and ``write_html`` uses the locale's encoding); :meth:`.View.to_pyvis` is the
+way into pyvis. It draws a :class:`~.spec.Spec` and computes nothing else.
 """
 
 from __future__ import annotations
@@ -42,24 +42,20 @@ CJK_FONT_STACK = (
 )
 
 
+#: vis-network's standalone build, vendored (version and licence in ``assets/README.md``).
+VIS_JS_PATH = Path(__file__).with_name("assets") / "vis-network.min.js"
+
+
 @lru_cache(maxsize=1)
 def _vis_js() -> str:
-    """vis-network's standalone build as pyvis ships it, without its source-map comment."""
-    import pyvis
-
-    lib = Path(pyvis.__file__).parent / "templates" / "lib"
-    candidates = sorted(lib.glob("vis-*/vis-network.min.js"), key=lambda p: _version(p.parent))
-    if not candidates:
-        raise AllianceGraphError(f"pyvis ships no vis-network script under {lib}")
-    js = candidates[-1].read_text(encoding="utf-8")
+    """The vendored vis-network script, without its source-map comment (nothing to fetch)."""
+    if not VIS_JS_PATH.is_file():
+        raise AllianceGraphError(f"the package's vis-network script is missing: {VIS_JS_PATH}")
+    js = VIS_JS_PATH.read_text(encoding="utf-8")
     js = re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)
     if re.search(r"</script|<!--", js, re.IGNORECASE):  # cannot sit inside <script>
-        raise AllianceGraphError(f"{candidates[-1]} cannot be inlined safely")
+        raise AllianceGraphError(f"{VIS_JS_PATH} cannot be inlined safely")
     return js
-
-
-def _version(folder: Path) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", folder.name))
 
 
 @lru_cache(maxsize=4)
@@ -107,13 +103,16 @@ def vis_options(spec: Spec) -> dict[str, Any]:
         },
         "edges": {
             "color": {"color": "#9aa3ad", "highlight": "#333", "hover": "#555", "inherit": False},
+            # as large as node labels (legible at the default zoom), horizontal: a rotated
+            # label is smaller on screen, and vis-network drew rotated labels of edges
+            # without physics at the canvas origin (issue 17)
             "font": {
                 "face": CJK_FONT_STACK,
-                "size": 11,
-                "color": "#555",
-                "strokeWidth": 3,
+                "size": 13 if big else 15,
+                "color": "#444",
+                "strokeWidth": 4,
                 "strokeColor": "#ffffff",
-                "align": "middle",
+                "align": "horizontal",
             },
             "arrows": {"to": {"enabled": spec.directed, "scaleFactor": 0.5}},
             "smooth": False,
@@ -156,7 +155,9 @@ def to_html(spec: Spec) -> str:
     for n in spec.nodes:
         flags = (1 if n.synthetic else 0) | (2 if n.focus else 0)
         font = round(11 + (n.size - 10) * 0.35, 1) if len(spec.nodes) > LARGE_VIEW_NODES else 0
-        nodes.append([n.label, n.group, n.x, n.y, n.size, n.title, n.color or 0, flags, font])
+        nodes.append(
+            [n.label, n.group, n.x, n.y, n.size, n.title, n.color or 0, flags, font, n.rank]
+        )
     data = {
         "nodes": nodes,
         "edges": [[e.source, e.target, e.predicate, e.title, e.width, e.curve] for e in spec.edges],

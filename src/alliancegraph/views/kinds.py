@@ -13,6 +13,7 @@ co-membership view's sizes and colours are the numbers ``analysis.central`` /
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 #: View kinds the CLI and :func:`make` know, in the order ``--help`` lists them.
-KINDS = ("overview", "alliance", "ego", "path", "co-membership", "chain")
+KINDS = ("overview", "alliance", "ego", "path", "co-membership", "chain", "overlap", "timeline",
+         "composition")
 
 #: Where a neighbour of the alliance sits in the alliance view, by the linking predicate
 #: (either direction), strongest first: lead > supporting > member > developed > assisted.
@@ -109,7 +111,7 @@ def alliance(g: Source, name: str, *, lang: Lang = "zh", size_by: str | None = N
     """One alliance in the middle; around it, in wedges, its lead, supporting and member
     institutions (sorted by type inside a wedge), what it developed, whom it assisted, its
     focus industries, and any other neighbour; facts among the neighbours are kept."""
-    iri = analysis.resolve(g, name)
+    iri = analysis.resolve_alliances(g, [name])[0]
     G = analysis.entity_graph(g, alliances=[iri])
     _in_graph(G, iri, "entity graph")
     names = _SECTOR_NAMES[lang]
@@ -196,7 +198,7 @@ def chain(g: Source, field: str | None = None, *, lang: Lang = "zh", size_by: st
     G = analysis.industry_chain(g, analysis.make_filters(g, **filters))
     iri = None
     if field is not None:
-        iri = analysis.resolve(g, field)
+        iri = analysis.resolve(g, field, type="ag:IndustryField")
         _in_graph(G, iri, "industry-chain graph")
         G = G.subgraph(_chain_part(G, iri)).copy()
     fields = sorted(
@@ -275,3 +277,49 @@ def make(g: Source, kind: str, *names: str, **options: Any) -> View:
         want = str(lo) if lo == hi else f"{lo} to {hi}"
         raise UsageError(f"view {kind} takes {want} entity name(s), got {len(names)}")
     return _BUILDERS[kind](g, *names, **options)
+
+
+# -- charts that compare alliances (views/charts.py): overlap, timeline, composition ---------
+def _chart_alliances(g: Source, names: tuple[str, ...]) -> list[str]:
+    return analysis.questions.resolve_alliances(g, list(names))
+
+
+def overlap(g: Source, *names: str, lang: Lang = "zh", explorer: str = "",
+            **filters: Any) -> View:  # fmt: skip
+    """Alliances x alliances, shared members (count, Jaccard), in the clustered order
+    :func:`alliancegraph.analysis.overlap_matrix` answers. No names: every alliance; one:
+    it and the alliances it shares a member with; more: those alliances."""
+    from . import charts
+
+    chosen = _chart_alliances(g, names)
+    if len(chosen) == 1:
+        every = analysis.overlap_matrix(g, **filters)
+        row = every[(every["alliance"] == chosen[0]) & (every["shared"] > 0)]
+        chosen = sorted(set(row["other"]) | set(chosen))
+    f = analysis.make_filters(g, **filters)
+    if chosen:
+        f = replace(f, alliances=frozenset(chosen))
+    df = analysis.overlap_matrix(g, filters=f)
+    return charts.overlap(df, lang=lang, explorer=explorer)
+
+
+def timeline(g: Source, *names: str, lang: Lang = "zh", **filters: Any) -> View:
+    """Dated facts on a time axis, one lane per alliance, filterable in the page: the rows
+    :func:`alliancegraph.analysis.timeline` answers (for the named alliances, or all)."""
+    from . import charts
+
+    return charts.timeline(analysis.timeline(g, alliances=list(names), **filters), lang=lang)
+
+
+def composition(g: Source, *names: str, lang: Lang = "zh", **filters: Any) -> View:
+    """Each alliance's members by kind and by role as stacked bars, the reported member
+    count beside the counted one: :func:`alliancegraph.analysis.composition_by_role`."""
+    from . import charts
+
+    df = analysis.composition_by_role(g, alliances=list(names), **filters)
+    return charts.composition(df, lang=lang)
+
+
+_BUILDERS.update(overlap=overlap, timeline=timeline, composition=composition)
+_ARITY.update(overlap=(0, 99), timeline=(0, 99), composition=(0, 99))
+__all__ += ["composition", "overlap", "timeline"]

@@ -23,6 +23,7 @@ __all__ = [
     "layout",
     "normalise",
     "path_columns",
+    "place_labels",
     "radial",
 ]
 
@@ -215,3 +216,46 @@ def path_columns(
         for i, col in columns.items()
         for k, n in enumerate(col)
     }
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom (any one unit)
+
+
+def place_labels(
+    candidates: Sequence[Sequence[Box]], obstacles: Sequence[Box] = (), cell: float = 64.0
+) -> list[int | None]:
+    """Greedy label placement: ``candidates[i]`` lists the boxes label ``i`` may take, best
+    first, and labels come in order of importance. Each label takes its first box that
+    overlaps no box already taken and no obstacle (the node shapes); a label with none is
+    dropped (None). Pure: boxes in, the chosen candidate's index per label out.
+
+    >>> place_labels([[(0, 0, 10, 5)], [(5, 0, 15, 5), (0, 6, 10, 11)], [(2, 2, 4, 4)]])
+    [0, 1, None]
+    """
+    grid: dict[tuple[int, int], list[Box]] = defaultdict(list)
+
+    def cells(b: Box) -> Iterable[tuple[int, int]]:
+        for gx in range(math.floor(b[0] / cell), math.floor(b[2] / cell) + 1):
+            for gy in range(math.floor(b[1] / cell), math.floor(b[3] / cell) + 1):
+                yield gx, gy
+
+    def free(b: Box) -> bool:
+        return not any(
+            o[0] < b[2] and b[0] < o[2] and o[1] < b[3] and b[1] < o[3]
+            for c in cells(b)
+            for o in grid.get(c, ())
+        )
+
+    def take(b: Box) -> None:
+        for c in cells(b):
+            grid[c].append(b)
+
+    for o in obstacles:
+        take(o)
+    chosen: list[int | None] = []
+    for boxes in candidates:
+        pick = next((k for k, b in enumerate(boxes) if free(b)), None)
+        if pick is not None:
+            take(boxes[pick])
+        chosen.append(pick)
+    return chosen

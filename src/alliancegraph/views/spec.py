@@ -111,6 +111,7 @@ TEXT: dict[str, dict[str, str]] = {
         "edges": "边",
         "community": "社区",
         "size_by": "按{metric}",
+        "static_hint": "静态图：在受信任的笔记本中重新运行此单元格即可交互",
     },
     "en": {
         "classes": "Types",
@@ -126,6 +127,7 @@ TEXT: dict[str, dict[str, str]] = {
         "edges": "edges",
         "community": "community",
         "size_by": "by {metric}",
+        "static_hint": "Static picture: re-run this cell in a trusted notebook to interact",
     },
 }
 
@@ -156,6 +158,9 @@ class Node:
     color: str | None = None
     synthetic: bool = False
     focus: bool = False
+    #: importance of the label, 0 first: focus nodes, then by size, then by degree; labels
+    #: that cannot fit are dropped in the reverse order (the tooltip still names the node)
+    rank: int = 0
 
 
 @dataclass
@@ -370,6 +375,8 @@ def build_spec(
             )
         )
 
+    _rank_labels(G, nodes, measured if size_by == "degree" else None)
+
     # Edges: a predicate table (labels repeat), parallel edges curved apart.
     predicates: list[tuple[str, bool]] = []
     predicate_of: dict[tuple[str, bool], int] = {}
@@ -427,6 +434,26 @@ def build_spec(
         size_note=size_note,
         note=note,
     )
+
+
+def _rank_labels(
+    G: nx.Graph, nodes: list[Node], degree: Mapping[Hashable, float] | None
+) -> None:
+    """Set each node's label rank: focus nodes first, then bigger nodes, then by degree
+    (as :func:`metric_values` has analysis measure it), then by label."""
+    if degree is None:
+        degree = metric_values(G, "degree") or {} if len(nodes) > 1 else {}
+    order = sorted(
+        range(len(nodes)),
+        key=lambda i: (
+            not nodes[i].focus,
+            -nodes[i].size,
+            -degree.get(nodes[i].key, 0.0),
+            nodes[i].label,
+        ),
+    )
+    for r, i in enumerate(order):
+        nodes[i].rank = r
 
 
 def darker(color: str, factor: float = 0.7) -> str:

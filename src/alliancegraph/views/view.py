@@ -9,10 +9,11 @@ caller names (atomically, through :func:`alliancegraph.fileio.atomic_write`).
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -30,6 +31,8 @@ class View:
 
     In Jupyter (Lab, Notebook, VS Code) the object displays itself inline as an
     ``<iframe srcdoc=…>`` of the page: nothing is written to disk and nothing is fetched.
+    The same output carries a PNG of the view (with a hint to re-run for interaction) for
+    notebooks opened untrusted or rendered statically.
 
     >>> import networkx as nx
     >>> v = render(nx.path_graph(3), title="three")
@@ -76,11 +79,28 @@ class View:
             f'srcdoc="{html.escape(self.html, quote=True)}"></iframe>'
         )
 
-    def save(self, path: str | Path, *, dpi: int = 150) -> Path:
-        """Write the view to ``path``; ``.html``, ``.png`` or ``.svg`` by the suffix."""
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """The notebook output: the interactive page (``text/html``), and a static PNG of the
+        same view with a one-line hint to re-run for interaction (``image/png``), so an
+        untrusted or statically rendered notebook still shows the picture."""
+        png = draw(self._spec, "png", dpi=100, caption=TEXT[self._spec.lang]["static_hint"])
+        return {
+            "text/html": self._repr_html_(),
+            "image/png": base64.b64encode(png).decode("ascii"),
+            "text/plain": f"{self!r}\n{TEXT[self._spec.lang]['static_hint']}",
+        }
+
+    def save(self, path: str | Path, *, dpi: int = 150, engine: str = "vis") -> Path:
+        """Write the view to ``path``; ``.html``, ``.png`` or ``.svg`` by the suffix.
+        ``engine="pyvis"`` writes the HTML through :meth:`to_pyvis` (pyvis's page model,
+        our offline template)."""
         path = Path(path)
         suffix = path.suffix.lower()
-        if suffix in (".html", ".htm"):
+        if engine not in ("vis", "pyvis"):
+            raise UsageError(f"unknown view engine {engine!r}: use vis or pyvis")
+        if suffix in (".html", ".htm") and engine == "pyvis":
+            atomic_write(path, self.to_pyvis().generate_html(path.name).encode("utf-8"))
+        elif suffix in (".html", ".htm"):
             atomic_write(path, self.html.encode("utf-8"))
         elif suffix in (".png", ".svg"):
             fmt: Literal["png", "svg"] = "png" if suffix == ".png" else "svg"
@@ -92,6 +112,15 @@ class View:
     def to_image(self, fmt: Literal["png", "svg"] = "png", *, dpi: int = 150) -> bytes:
         """The view drawn with matplotlib (CJK font found on the system), as PNG or SVG bytes."""
         return draw(self._spec, fmt, dpi=dpi)
+
+    def to_pyvis(self, *, height: str = "720px", width: str = "100%") -> Any:
+        """The view as a ``pyvis.network.Network`` (nodes with their positions, sizes,
+        class shapes and colours and escaped tooltips; edges; options), set up to work
+        offline: it renders with our template and the vendored vis-network, fetching
+        nothing. Continue in pyvis from there (``net.generate_html()``, ``add_node`` …)."""
+        from .interop import to_pyvis
+
+        return to_pyvis(self._spec, height=height, width=width)
 
 
 def render(

@@ -346,7 +346,10 @@ def result_table(result: QueryResult, shown: int) -> dict[str, Any]:
 
 # -- network views ----------------------------------------------------------------------------
 
-VIEW_KINDS = ("ego", "alliance")
+VIEW_KINDS = ("ego", "alliance", "overlap", "timeline", "composition")
+#: Charts an alliance page links to (the alliance's row of the overlap, its timeline, its
+#: composition), each a page of its own under /view/KIND?iri=….
+CHART_KINDS = ("overlap", "timeline", "composition")
 
 
 def views_available() -> bool:
@@ -356,10 +359,12 @@ def views_available() -> bool:
 
 
 def view_html(g: AllianceGraph, cache: Cache, kind: str, iri: str) -> str:
-    """The self-contained HTML of a network view (ego or alliance) of one entity."""
+    """The self-contained HTML of a view of one entity: ego or alliance network, or an
+    alliance's overlap, timeline or composition chart."""
     if kind not in VIEW_KINDS:
         raise UsageError(f"unknown view {kind!r}; expected one of {', '.join(VIEW_KINDS)}")
-    return cache.get((id(g), kind, iri), lambda: g.view(kind, f"<{iri}>").html)
+    options = {"explorer": "/"} if kind == "overlap" else {}  # shared members link back here
+    return cache.get((id(g), kind, iri), lambda: g.view(kind, f"<{iri}>", **options).html)
 
 
 def results_view(

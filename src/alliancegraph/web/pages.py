@@ -178,6 +178,10 @@ async def alliance_page(request: Request) -> Response:
         title=a["label"],
         a=a,
         view_src=await view_src(request, "alliance", iri),
+        charts=[
+            {"href": f"/view/{k}?" + urlencode({"iri": iri}), "kind": k}
+            for k in data.CHART_KINDS
+        ] if data.views_available() else [],
     )
 
 

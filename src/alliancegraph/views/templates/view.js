@@ -58,16 +58,123 @@
     view.stableAt = performance.now();
     document.body.setAttribute("data-stable", "1");
   }
+
+  // Labels: none covers another label or a node. Once the layout has settled and every
+  // label has been measured (drawn once), labels are placed in order of importance: node
+  // labels by rank (focus nodes, then bigger, then higher degree), each below its node or
+  // else above it; then edge labels, each at its own edge's midpoint (curves included).
+  // A label that fits nowhere is hidden; it shows while its node or edge is hovered, and
+  // the tooltip names it as well. Placement is in canvas units, so it holds at every zoom.
+  var labelOf = {}, edgeLabelOf = {}, dropped = { nodes: {}, edges: {} };
+  nodeList.forEach(function (n) { labelOf[n.id] = n.label; });
+  edgeList.forEach(function (e) { if (e.label) { edgeLabelOf[e.id] = e.label; } });
+  var rankOf = data.nodes.map(function (n) { return n[9] || 0; });
+  var CELL = 96;
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function placeLabels() {
+    var grid = {};
+    function each(b, fn) {
+      for (var gx = Math.floor(b.left / CELL); gx <= Math.floor(b.right / CELL); gx++) {
+        for (var gy = Math.floor(b.top / CELL); gy <= Math.floor(b.bottom / CELL); gy++) {
+          fn(gx + "," + gy);
+        }
+      }
+    }
+    function free(b) {
+      var ok = true;
+      each(b, function (k) {
+        var list = grid[k];
+        for (var i = 0; ok && list && i < list.length; i++) { if (overlaps(b, list[i])) { ok = false; } }
+      });
+      return ok;
+    }
+    function take(b) { each(b, function (k) { (grid[k] = grid[k] || []).push(b); }); }
+    var body = network.body;
+    var shown = nodes.getIds({ filter: function (n) { return !n.hidden; } });
+    var shape = {};
+    shown.forEach(function (id) {
+      var bn = body.nodes[id];
+      var w = (bn.shape.width || 2 * bn.options.size) / 2 + 2;
+      var h = (bn.shape.height || 2 * bn.options.size) / 2 + 2;
+      shape[id] = { left: bn.x - w, right: bn.x + w, top: bn.y - h, bottom: bn.y + h };
+      take(shape[id]);
+    });
+    shown.sort(function (a, b) { return rankOf[a] - rankOf[b]; });
+    var nodeUpdates = [];
+    dropped.nodes = {};
+    shown.forEach(function (id) {
+      var s = body.nodes[id].labelModule.size;
+      if (!labelOf[id] || !s || !s.width) { return; }
+      var below = { left: s.left - 1, right: s.left + s.width + 1, top: s.top, bottom: s.top + s.height };
+      var up = shape[id].top - 2 - below.bottom;
+      var above = { left: below.left, right: below.right, top: below.top + up, bottom: below.bottom + up };
+      if (free(below)) {
+        take(below);
+      } else if (free(above)) {
+        take(above);
+        nodeUpdates.push({ id: id, font: { vadjust: up } });
+      } else {
+        dropped.nodes[id] = true;
+        nodeUpdates.push({ id: id, label: " " });
+      }
+    });
+    var edgeUpdates = [];
+    dropped.edges = {};
+    var ranked = edges.getIds({ filter: function (e) { return edgeLabelOf[e.id] !== undefined; } });
+    ranked.sort(function (a, b) { return edgeList[b].width - edgeList[a].width || a - b; });
+    ranked.forEach(function (id) {
+      var be = body.edges[id];
+      var s = be.labelModule.size;
+      if (!be.from || !be.to || be.from.options.hidden || be.to.options.hidden || !s.width) { return; }
+      var box = { left: s.left - 1, right: s.left + s.width + 1, top: s.top, bottom: s.top + s.height };
+      if (free(box)) {
+        take(box);
+      } else {
+        dropped.edges[id] = true;
+        edgeUpdates.push({ id: id, label: " " });
+      }
+    });
+    nodes.update(nodeUpdates);
+    edges.update(edgeUpdates);
+    view.dropped = { nodes: Object.keys(dropped.nodes).length, edges: Object.keys(dropped.edges).length };
+  }
+  function settle(done) {
+    // restore every label, draw once to measure them, place them, fit and centre the view
+    nodes.update(nodeList.map(function (n) { return { id: n.id, label: n.label, font: { vadjust: 0 } }; }));
+    edges.update(Object.keys(edgeLabelOf).map(function (id) { return { id: Number(id), label: edgeLabelOf[id] }; }));
+    network.once("afterDrawing", function () {
+      placeLabels();
+      network.fit({ animation: false });
+      network.once("afterDrawing", function () { view.placed = true; if (done) { done(); } });
+      network.redraw();
+    });
+    network.redraw();
+  }
+  view.settle = settle;
+  network.on("hoverNode", function (p) {
+    if (dropped.nodes[p.node]) { nodes.update({ id: p.node, label: labelOf[p.node] }); }
+  });
+  network.on("blurNode", function (p) {
+    if (dropped.nodes[p.node]) { nodes.update({ id: p.node, label: " " }); }
+  });
+  network.on("hoverEdge", function (p) {
+    if (dropped.edges[p.edge]) { edges.update({ id: p.edge, label: edgeLabelOf[p.edge] }); }
+  });
+  network.on("blurEdge", function (p) {
+    if (dropped.edges[p.edge]) { edges.update({ id: p.edge, label: " " }); }
+  });
+
   if (options.physics && options.physics.enabled) {
     // Bounded physics: settle once, then switch it off so nothing keeps moving.
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({ physics: { enabled: false } });
-      network.once("afterDrawing", markStable);
-      network.redraw();
+      settle(markStable);
     });
   } else {
     network.fit({ animation: false });
-    network.once("afterDrawing", markStable);
+    settle(markStable);
   }
 
   // Legend: one toggle per class (and the community colours when nodes are coloured so).
@@ -134,8 +241,12 @@
   heading(data.text.classes);
   data.groups.forEach(function (g, i) {
     var key = "g" + i;
-    entry(icon(g.shape, g.color, g.border), g.label, g.count, function (on) {
+    // colour means community when communities are listed: class icons are then shapes only
+    var byCommunity = data.communities && data.communities.length;
+    entry(icon(g.shape, byCommunity ? "#ffffff" : g.color, byCommunity ? "#444" : g.border),
+          g.label, g.count, function (on) {
       setHidden(function (n) { return n.group === key; }, !on);
+      settle();
     });
   });
   if (data.communities && data.communities.length) {
@@ -168,8 +279,9 @@
     });
     list.appendChild(frag);
   }
-  document.getElementById("ag-find").addEventListener("submit", function (ev) {
-    ev.preventDefault();
+  // No <form>: a submit is blocked in a sandboxed iframe without allow-forms (JupyterLab,
+  // the explorer), so Enter and a pick from the list are handled on the input itself.
+  function find() {
     var q = input.value.trim().toLowerCase();
     if (!q) { return; }
     var hit = null;
@@ -183,5 +295,10 @@
       network.selectNodes([hit]);
       network.focus(hit, { scale: 1.2, animation: false });
     }
+    view.found = hit;
+  }
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { ev.preventDefault(); find(); }
   });
+  input.addEventListener("change", find);
 })();
