@@ -80,7 +80,7 @@ def test_check_quotes_command(tmp_path):
 
 @pytest.mark.slow
 def test_quote_test_passes_in_a_clone_with_nothing_beside_it(tmp_path):
-    """The project carries what it needs: no ../shared (a user's clone has none)."""
+    """The project carries what it needs: a user's clone has nothing beside it."""
     clone = tmp_path / "lonely" / "alliancegraph"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     assert sorted(p.name for p in clone.parent.iterdir()) == ["alliancegraph"]
