@@ -154,3 +154,30 @@ def virtuoso_server(folder: Path) -> Iterator[str]:
     finally:
         _stop(proc, 60)
         log.close()
+
+
+@contextlib.contextmanager
+def running(app: object, host: str = "127.0.0.1") -> Iterator[str]:
+    """Our own ASGI ``app`` under uvicorn on ``host``:<free port> in a thread; yields its
+    base URL (always named by 127.0.0.1) and stops the server afterwards."""
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import httpx
 import psutil
 import pyoxigraph as ox
 import pytest
-import uvicorn
+from engines import running
 
 from alliancegraph.errors import QueryOutOfMemory
 from alliancegraph.results import QueryResult, ResultStream, ResultWriter
@@ -52,25 +51,6 @@ def client(n: int, timeout: float = 60) -> httpx.Client:
     )
 
 
-@contextlib.contextmanager
-def running(app):
-    """``app`` under uvicorn on 127.0.0.1:<free port> in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
 
 
 @contextlib.contextmanager

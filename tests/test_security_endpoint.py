@@ -12,11 +12,9 @@ queries do reach it (so the canary would have seen them)."""
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from engines import running
 
 from alliancegraph import config, sandbox, sparqlcheck
 from alliancegraph.graph import AllianceGraph
@@ -95,26 +93,6 @@ def canary():
     c.close()
 
 
-@contextlib.contextmanager
-def running(app, host: str = "127.0.0.1"):
-    """Run ``app`` under uvicorn on <host>:<free port> in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((host, 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ and counted."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +20,7 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
+from engines import running
 
 from alliancegraph.graph import AllianceGraph
 from alliancegraph.library import load_library
@@ -53,26 +51,6 @@ PARAMS = {
 # -- a real server on a free loopback port ---------------------------------------------------
 
 
-@contextlib.contextmanager
-def running(app):
-    """Run ``app`` under uvicorn on 127.0.0.1:<free port> in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

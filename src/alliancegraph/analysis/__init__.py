@@ -25,6 +25,9 @@ Comparisons (:mod:`.comparisons`)
     ``overlap_matrix`` (alliances x alliances, shared members and Jaccard, clustered
     order), ``composition_by_role`` (members by kind and by role, reported figures
     beside), ``timeline`` (dated facts: foundings, issue dates, membership starts).
+Reductions (:mod:`.reductions`)
+    ``backbone`` (top k edges per node by weight), ``collapse_communities`` (super-nodes),
+    ``full_tables`` (the whole graph as CSV), for views of large networks.
 Export (:mod:`.export`)
     GEXF, GraphML, CSV for Gephi's spreadsheet import (edge table ``x.csv``, node table
     ``x.nodes.csv``), metrics as RDF quads in a named graph of their own.
@@ -115,6 +118,7 @@ from .projections import (
     refresh,
     two_mode,
 )
+from .reductions import BACKBONE_RULE, backbone, collapse_communities, full_tables
 from .questions import (
     PATH_LIMIT,
     brokers,
@@ -138,6 +142,10 @@ from .questions import (
 )
 
 __all__ = [
+    "BACKBONE_RULE",
+    "backbone",
+    "collapse_communities",
+    "full_tables",
     "METRICS",
     "PATH_LIMIT",
     "PROJECTIONS",

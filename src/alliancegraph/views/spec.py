@@ -34,6 +34,7 @@ __all__ = [
     "PALETTE",
     "PHYSICS_MAX_NODES",
     "ClassStyle",
+    "Cluster",
     "Edge",
     "Group",
     "Node",
@@ -174,6 +175,19 @@ class Edge:
 
 
 @dataclass
+class Cluster:
+    """A community drawn as one super-node (size by member count) that expands on click."""
+
+    label: str
+    members: list[int]
+    x: float
+    y: float
+    size: float
+    title: str
+    color: str
+
+
+@dataclass
 class Group:
     key: str
     label: str
@@ -199,6 +213,12 @@ class Spec:
     edge_labels: bool = True
     size_note: str = ""
     note: str = ""
+    #: a reduced view (:mod:`.reduce`): the super-nodes drawn first, the edges between them,
+    #: the note saying what was kept, and the full data as (file name, data: URI) links
+    clusters: list[Cluster] = field(default_factory=list)
+    cluster_edges: list[tuple[int, int, float, str]] = field(default_factory=list)
+    reduction: str = ""
+    downloads: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _pick(attrs: Mapping[str, Any], lang: Lang, zh_key: str, en_key: str, plain: str) -> str:
