@@ -201,3 +201,14 @@ def test_alliance_page_links_to_its_charts(graph):
             assert f'data-chart="{kind}"' in page.text
             r = httpx.get(url + f"/view/{kind}", params={"iri": AVIATION}, timeout=60)
             assert r.status_code == 200 and 'id="ag-data"' in r.text
+
+
+def test_a_chart_saves_as_html_and_shows_a_fallback_in_notebooks(graph, tmp_path):
+    """Charts are views: saved as a page like any other, and their notebook output carries
+    the static picture too (a reduced view's side files do not apply to them)."""
+    view = graph.view("composition")
+    page = view.save(tmp_path / "c.html")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.html"]
+    bundle = view._repr_mimebundle_()
+    assert bundle["image/png"] and "re-run" in bundle["text/plain"]

@@ -118,7 +118,6 @@ from .projections import (
     refresh,
     two_mode,
 )
-from .reductions import BACKBONE_RULE, backbone, collapse_communities, full_tables
 from .questions import (
     PATH_LIMIT,
     brokers,
@@ -140,18 +139,17 @@ from .questions import (
     resolve_alliances,
     shortest_paths,
 )
+from .reductions import BACKBONE_RULE, backbone, collapse_communities, full_tables
 
 __all__ = [
     "BACKBONE_RULE",
-    "backbone",
-    "collapse_communities",
-    "full_tables",
     "METRICS",
     "PATH_LIMIT",
     "PROJECTIONS",
     "Filters",
     "alliance_overlap",
     "articulation_points",
+    "backbone",
     "betweenness",
     "bridges",
     "brokers",
@@ -160,6 +158,7 @@ __all__ = [
     "check_radius",
     "class_labels",
     "closeness",
+    "collapse_communities",
     "comembership",
     "communities",
     "components",
@@ -175,6 +174,7 @@ __all__ = [
     "ego_graph",
     "engine_for",
     "entity_graph",
+    "full_tables",
     "gephi_edges",
     "gephi_nodes",
     "industry_chain",

@@ -14,6 +14,8 @@ Modules, and what each must never do:
   :mod:`alliancegraph.analysis`; never computes one.
 - :mod:`.spec`: the nodes, edges and legend both renderers draw, from a graph and the
   analysis results. Never reads the store; sizes by metric come from analysis.
+- :mod:`.reduce`: above the size budget, the reduced spec (backbone edges, communities as
+  super-nodes, full data as CSV links) from :mod:`alliancegraph.analysis` reductions.
 - :mod:`.layout`: pure, seeded functions returning positions. Never draws.
 - :mod:`.html`: the page, its Content-Security-Policy and vis-network options. Never
   loads anything from the network, never uses pyvis's ``Network``.

@@ -154,6 +154,12 @@ class ChartView(View):
         """The analysis answer this chart draws (a copy)."""
         return self._chart.table.copy()
 
+    def side_files(self) -> dict[str, bytes]:
+        return {}  # a chart embeds everything it links to
+
+    def _fallback(self) -> tuple[bytes, str]:
+        return self.to_image("png", dpi=100), "re-run the cell to interact · 重新运行以交互"
+
     def to_image(self, fmt: Literal["png", "svg"] = "png", *, dpi: int = 150) -> bytes:
         import matplotlib
         from matplotlib.figure import Figure

@@ -182,8 +182,13 @@ def to_html(spec: Spec) -> str:
             "sizeHeading": text["sizeHeading"],
             "size": spec.size_note,
             "note": spec.note,
+            "collapse": text["collapse"],
         },
         "kind": spec.kind,
+        "clusters": [
+            [c.label, c.x, c.y, c.size, c.title, c.color, c.members] for c in spec.clusters
+        ],
+        "clusterEdges": [list(e) for e in spec.cluster_edges],
     }
     vis_js = _vis_js()
     app_js = _template("view.js")
@@ -196,11 +201,24 @@ def to_html(spec: Spec) -> str:
         "SCRIPT_HASHES": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",
         "CSS": _template("view.css"),
         "DATA": script_json(data),
+        "REDUCED": _reduced_note(spec),
         "VIS_JS": vis_js,
         "APP_JS": app_js,
     }
     # One pass: text substituted in is never scanned again (a title may contain "@@DATA@@").
     return re.sub(r"@@([A-Z_]+)@@", lambda m: values[m.group(1)], _template("view.html"))
+
+
+def _reduced_note(spec: Spec) -> str:
+    """The visible note of a reduced view: what was kept, and links to the full data."""
+    if not spec.reduction:
+        return ""
+    links = " ".join(
+        f'<a href="{html.escape(href, quote=True)}" download="{html.escape(name, quote=True)}"'
+        f">{html.escape(name)}</a>"
+        for name, href in spec.downloads
+    )
+    return f'<p id="ag-reduced" role="note">{html.escape(spec.reduction)} {links}</p>'
 
 
 @lru_cache(maxsize=1)

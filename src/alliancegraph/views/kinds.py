@@ -172,12 +172,14 @@ def path(g: Source, source: str, target: str, *, lang: Lang = "zh",
 
 
 def comembership(g: Source, *, lang: Lang = "zh", size_by: str | None = "betweenness",
-                 min_shared: int = 1, seed: int = 0, **filters: Any) -> View:  # fmt: skip
+                 min_shared: int = 1, seed: int = 0, reduce: bool | None = None,
+                 **filters: Any) -> View:  # fmt: skip
     """Organisations linked by the alliances they share (edge width = shared count),
     coloured by community and sized by betweenness, so brokers stand out: the Louvain
     communities and metric values :func:`alliancegraph.analysis.communities` and
     :func:`alliancegraph.analysis.central` report on the co-membership projection for
-    the same seed."""
+    the same seed. Above the size budget the view is reduced (``reduce=None``, see
+    :mod:`.reduce`); ``reduce=False`` draws every edge."""
     f = analysis.make_filters(g, **filters)
     metric = analysis.metric_key(size_by) if isinstance(size_by, str) else None
     G = analysis.measured(g, "comembership", [metric] if metric else [], communities=True,
@@ -187,7 +189,7 @@ def comembership(g: Source, *, lang: Lang = "zh", size_by: str | None = "between
         "colour: community; size: betweenness (brokers)"
     )  # fmt: skip
     return _finish(g, G, lang, kind="co-membership", title=title, subtitle=sub,
-                   color_by="community", size_by=size_by, seed=seed)  # fmt: skip
+                   color_by="community", size_by=size_by, seed=seed, reduce=reduce)  # fmt: skip
 
 
 def chain(g: Source, field: str | None = None, *, lang: Lang = "zh", size_by: str | None = None,

@@ -113,6 +113,7 @@ TEXT: dict[str, dict[str, str]] = {
         "community": "社区",
         "size_by": "按{metric}",
         "static_hint": "静态图：在受信任的笔记本中重新运行此单元格即可交互",
+        "collapse": "全部折叠",
     },
     "en": {
         "classes": "Types",
@@ -129,6 +130,7 @@ TEXT: dict[str, dict[str, str]] = {
         "community": "community",
         "size_by": "by {metric}",
         "static_hint": "Static picture: re-run this cell in a trusted notebook to interact",
+        "collapse": "Collapse all",
     },
 }
 
@@ -219,6 +221,8 @@ class Spec:
     cluster_edges: list[tuple[int, int, float, str]] = field(default_factory=list)
     reduction: str = ""
     downloads: list[tuple[str, str]] = field(default_factory=list)
+    #: full-data files too big to embed: name -> bytes, written beside the HTML by save
+    side_files: dict[str, bytes] = field(default_factory=dict)
 
 
 def _pick(attrs: Mapping[str, Any], lang: Lang, zh_key: str, en_key: str, plain: str) -> str:

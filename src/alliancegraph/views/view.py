@@ -20,6 +20,7 @@ import networkx as nx
 from ..errors import UsageError
 from ..fileio import atomic_write
 from .html import to_html
+from .reduce import needs_reduction, reduced_spec
 from .spec import TEXT, Lang, Layout, SizeBy, Spec, build_spec
 from .static import draw
 
@@ -83,17 +84,28 @@ class View:
         """The notebook output: the interactive page (``text/html``), and a static PNG of the
         same view with a one-line hint to re-run for interaction (``image/png``), so an
         untrusted or statically rendered notebook still shows the picture."""
-        png = draw(self._spec, "png", dpi=100, caption=TEXT[self._spec.lang]["static_hint"])
+        png, hint = self._fallback()
         return {
             "text/html": self._repr_html_(),
             "image/png": base64.b64encode(png).decode("ascii"),
-            "text/plain": f"{self!r}\n{TEXT[self._spec.lang]['static_hint']}",
+            "text/plain": f"{self!r}\n{hint}",
         }
+
+    def _fallback(self) -> tuple[bytes, str]:
+        """The PNG a notebook shows where scripts do not run, and its hint line."""
+        hint = TEXT[self._spec.lang]["static_hint"]
+        return draw(self._spec, "png", dpi=100, caption=hint), hint
+
+    def side_files(self) -> dict[str, bytes]:
+        """Files the page links to that are too big to embed (a reduced view's full data),
+        by file name; written beside the HTML by :meth:`save`."""
+        return dict(self._spec.side_files)
 
     def save(self, path: str | Path, *, dpi: int = 150, engine: str = "vis") -> Path:
         """Write the view to ``path``; ``.html``, ``.png`` or ``.svg`` by the suffix.
         ``engine="pyvis"`` writes the HTML through :meth:`to_pyvis` (pyvis's page model,
-        our offline template)."""
+        our offline template). A reduced view whose full data is too big to embed writes
+        it beside the HTML (``KIND-edges.csv.gz``), where the page's link points."""
         path = Path(path)
         suffix = path.suffix.lower()
         if engine not in ("vis", "pyvis"):
@@ -101,6 +113,8 @@ class View:
         if suffix in (".html", ".htm") and engine == "pyvis":
             atomic_write(path, self.to_pyvis().generate_html(path.name).encode("utf-8"))
         elif suffix in (".html", ".htm"):
+            for name, payload in self.side_files().items():  # a reduced view's full data
+                atomic_write(path.with_name(name), payload)
             atomic_write(path, self.html.encode("utf-8"))
         elif suffix in (".png", ".svg"):
             fmt: Literal["png", "svg"] = "png" if suffix == ".png" else "svg"
@@ -140,6 +154,7 @@ def render(
     type_labels: Mapping[str, Mapping[str, str]] | None = None,
     note: str = "",
     seed: int = 0,
+    reduce: bool | None = None,
 ) -> View:
     """Render a networkx graph that follows the projection contract as a :class:`View`.
 
@@ -168,6 +183,10 @@ def render(
     type_labels : class -> {"zh": …, "en": …}; defaults to the nodes' ``type_label`` (zh)
         and a readable form of the class name (en).
     seed : seeds every random step of the layout, so the same graph gives the same page.
+    reduce : None reduces a graph above the size budget (:mod:`.reduce`: more than 5,000
+        edges or 2,000 nodes): backbone edges, communities as super-nodes that expand on
+        click, the rule and "n of m edges" on the page, the full data as CSV links.
+        False draws the whole graph whatever its size; True reduces any graph.
 
     Returns
     -------
@@ -175,7 +194,10 @@ def render(
     """
     if lang not in TEXT:
         raise UsageError(f"unknown language {lang!r}: use zh or en")
-    spec = build_spec(
+    if reduce is None:
+        reduce = needs_reduction(G)
+    make_spec = reduced_spec if reduce and len(G) > 1 else build_spec
+    spec = make_spec(
         G,
         kind=kind,
         title=title,

@@ -42,8 +42,34 @@
     return edge;
   });
 
-  var nodes = new vis.DataSet(nodeList);
-  var edges = new vis.DataSet(edgeList);
+  // A reduced view (views/reduce.py): communities as super-nodes (ids N, N+1 …) drawn first,
+  // their members hidden until a click on the super-node expands it.
+  var N = nodeList.length;
+  var clusters = data.clusters || [];
+  var clusterOf = {}, expanded = {}, groupOff = {}, bridgeIds = [];
+  clusters.forEach(function (c, i) { c[6].forEach(function (m) { clusterOf[m] = i; }); });
+  if (clusters.length) {
+    nodeList.forEach(function (n) { if (clusterOf[n.id] !== undefined) { n.hidden = true; } });
+    edgeList.forEach(function (e) {
+      e.hidden = clusterOf[e.from] !== undefined || clusterOf[e.to] !== undefined;
+    });
+  }
+  var superList = clusters.map(function (c, i) {
+    // [label, x, y, size, title, colour, members]
+    return { id: N + i, label: c[0], x: c[1], y: c[2], size: c[3], title: c[4], shape: "dot",
+             borderWidth: 2, font: { size: 16, bold: true },
+             color: { background: c[5], border: "#333",
+                      highlight: { background: c[5], border: "#000" },
+                      hover: { background: c[5], border: "#000" } } };
+  });
+  var superEdges = (data.clusterEdges || []).map(function (e, i) {
+    return { id: "s" + i, from: N + e[0], to: N + e[1], width: e[2], title: e[3] };
+  });
+  view.clusters = clusters.length;
+  view.expanded = expanded;
+
+  var nodes = new vis.DataSet(nodeList.concat(superList));
+  var edges = new vis.DataSet(edgeList.concat(superEdges));
   var options = data.options;
   options.groups = groups;
   var container = document.getElementById("ag-network");
@@ -66,9 +92,10 @@
   // A label that fits nowhere is hidden; it shows while its node or edge is hovered, and
   // the tooltip names it as well. Placement is in canvas units, so it holds at every zoom.
   var labelOf = {}, edgeLabelOf = {}, dropped = { nodes: {}, edges: {} };
-  nodeList.forEach(function (n) { labelOf[n.id] = n.label; });
+  nodeList.concat(superList).forEach(function (n) { labelOf[n.id] = n.label; });
   edgeList.forEach(function (e) { if (e.label) { edgeLabelOf[e.id] = e.label; } });
   var rankOf = data.nodes.map(function (n) { return n[9] || 0; });
+  superList.forEach(function (n) { rankOf[n.id] = -1; });
   var CELL = 96;
   function overlaps(a, b) {
     return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
@@ -142,7 +169,9 @@
   }
   function settle(done) {
     // restore every label, draw once to measure them, place them, fit and centre the view
-    nodes.update(nodeList.map(function (n) { return { id: n.id, label: n.label, font: { vadjust: 0 } }; }));
+    nodes.update(nodeList.concat(superList).map(function (n) {
+      return { id: n.id, label: n.label, font: { vadjust: 0 } };
+    }));
     edges.update(Object.keys(edgeLabelOf).map(function (id) { return { id: Number(id), label: edgeLabelOf[id] }; }));
     network.once("afterDrawing", function () {
       placeLabels();
@@ -165,6 +194,73 @@
   network.on("blurEdge", function (p) {
     if (dropped.edges[p.edge]) { edges.update({ id: p.edge, label: " " }); }
   });
+
+  // Which nodes and edges of a reduced view show: members of expanded communities (and not
+  // of a class switched off in the legend), super-nodes of collapsed ones, edges between
+  // shown nodes, and a bridge from a shown member to a collapsed community it has an edge to.
+  function refresh() {
+    var visible = {}, nodeUpd = [], edgeUpd = [];
+    nodeList.forEach(function (n) {
+      var c = clusterOf[n.id];
+      var hid = (c !== undefined && !expanded[c]) || groupOff[n.group] === true;
+      visible[n.id] = !hid;
+      nodeUpd.push({ id: n.id, hidden: hid });
+    });
+    superList.forEach(function (n, i) {
+      visible[n.id] = !expanded[i];
+      nodeUpd.push({ id: n.id, hidden: !!expanded[i] });
+    });
+    nodes.update(nodeUpd);
+    edgeList.concat(superEdges).forEach(function (e) {
+      edgeUpd.push({ id: e.id, hidden: !(visible[e.from] && visible[e.to]) });
+    });
+    edges.update(edgeUpd);
+    edges.remove(bridgeIds);
+    bridgeIds = [];
+    var seen = {}, bridges = [];
+    function bridge(a, b) {
+      var cb = clusterOf[b];
+      if (!visible[a] || cb === undefined || expanded[cb]) { return; }
+      var id = "b" + a + ":" + cb;
+      if (seen[id]) { return; }
+      seen[id] = true;
+      bridges.push({ id: id, from: a, to: N + cb, width: 1, dashes: [2, 4],
+                     color: { color: "#c3c9cf" } });
+      bridgeIds.push(id);
+    }
+    edgeList.forEach(function (e) { bridge(e.from, e.to); bridge(e.to, e.from); });
+    edges.add(bridges);
+    view.shown = nodes.getIds({ filter: function (n) { return !n.hidden; } }).length;
+  }
+  function expand(i, on) {
+    expanded[i] = on !== false;
+    refresh();
+    view.placed = false;
+    settle();
+  }
+  view.expand = expand;
+  if (clusters.length) {
+    view.shown = clusters.length;
+    network.on("click", function (p) {
+      if (p.nodes.length === 1 && p.nodes[0] >= N) { expand(p.nodes[0] - N); }
+    });
+    network.on("doubleClick", function (p) {
+      var c = p.nodes.length === 1 ? clusterOf[p.nodes[0]] : undefined;
+      if (c !== undefined && expanded[c]) { expand(c, false); }
+    });
+    var note = document.getElementById("ag-reduced");
+    if (note) {
+      var all = document.createElement("button");
+      all.type = "button";
+      all.textContent = data.text.collapse;
+      all.addEventListener("click", function () {
+        Object.keys(expanded).forEach(function (k) { expanded[k] = false; });
+        refresh();
+        settle();
+      });
+      note.appendChild(all);
+    }
+  }
 
   if (options.physics && options.physics.enabled) {
     // Bounded physics: settle once, then switch it off so nothing keeps moving.
@@ -245,7 +341,12 @@
     var byCommunity = data.communities && data.communities.length;
     entry(icon(g.shape, byCommunity ? "#ffffff" : g.color, byCommunity ? "#444" : g.border),
           g.label, g.count, function (on) {
-      setHidden(function (n) { return n.group === key; }, !on);
+      if (clusters.length) {
+        groupOff[key] = !on;
+        refresh();
+      } else {
+        setHidden(function (n) { return n.group === key; }, !on);
+      }
       settle();
     });
   });
@@ -290,6 +391,10 @@
     }
     for (var j = 0; j < nodeList.length && hit === null; j++) {
       if (nodeList[j].label.toLowerCase().indexOf(q) >= 0) { hit = nodeList[j].id; }
+    }
+    if (hit !== null && clusterOf[hit] !== undefined && !expanded[clusterOf[hit]]) {
+      expanded[clusterOf[hit]] = true;
+      refresh();
     }
     if (hit !== null) {
       network.selectNodes([hit]);
