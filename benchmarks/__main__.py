@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,6 +125,7 @@ def section_queries(opts, work: Path) -> dict:
         seed=opts.seed,
         log=log,
         curated=opts.curated,
+        serve=(CLIENTS, opts.serve_seconds),
     )
 
 
@@ -207,118 +207,39 @@ def section_views(opts, work: Path) -> dict:
     return out
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def _load(url: str, query: str, clients: int, duration: float) -> dict:
-    """``clients`` keep-alive clients POSTing the query back to back for ``duration``
-    (bench_serve's loop, with the URL as a parameter so the engine floor can be measured).
-    The clients are created and connected (one untimed request each) before the clock
-    starts: creating an httpx client costs about 0.2 s of CPU, which would otherwise be
-    most of a short run."""
-    import asyncio
-    import contextlib
-
-    import httpx
-
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    headers = {"Accept": "application/sparql-results+json"}
-
-    async def ask(c: httpx.AsyncClient) -> bool:
-        try:
-            r = await c.post(url, data={"query": query}, headers=headers)
-            if r.status_code == 200:
-                r.json()
-                return True
-            errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
-        except httpx.HTTPError as e:
-            errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
-        return False
-
-    async def client(c: httpx.AsyncClient, stop: float) -> None:
-        while time.perf_counter() < stop:
-            t = time.perf_counter()
-            if await ask(c):
-                latencies.append(time.perf_counter() - t)
-
-    async with contextlib.AsyncExitStack() as stack:
-        cs = [
-            await stack.enter_async_context(httpx.AsyncClient(timeout=60)) for _ in range(clients)
-        ]
-        await asyncio.gather(*(ask(c) for c in cs))  # connect and warm up, untimed
-        errors.clear()
-        t0 = time.perf_counter()
-        await asyncio.gather(*(client(c, t0 + duration) for c in cs))
-        wall = time.perf_counter() - t0
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "requests": n,
-        "errors": errors,
-        "throughput_per_s": n / wall,
-        "p50_ms": 1e3 * statistics.median(latencies) if n else None,
-        "p99_ms": 1e3 * latencies[min(n - 1, int(0.99 * n))] if n else None,
-    }
-
-
 def section_serve(opts, work: Path) -> dict:
+    """The bundled graph under ``CLIENTS`` clients sending ``bench_serve.MIX``: serve as
+    shipped (``pool``), each query in a forked child (``baseline``) and ``oxigraph
+    serve-read-only`` on a copy of the same store."""
     import asyncio
 
     import bench_serve
 
     import alliancegraph as ag
-    from alliancegraph.library import client_text as example_text
 
-    query = example_text(opts.serve_query)
     cache = work / "serve-cache"
     shutil.copytree(opts.curated[0], cache)
     g = ag.open(root=ROOT, cache_dir=cache)
-    out: dict = {"query": opts.serve_query, "clients": CLIENTS, "duration_s": opts.serve_seconds}
+    queries = [g.query_text(n, v or None) for n, v in bench_serve.MIX]
+    out: dict = {
+        "query": ", ".join(dict.fromkeys(n for n, _ in bench_serve.MIX)),
+        "clients": CLIENTS,
+        "duration_s": opts.serve_seconds,
+    }
     for mode in ("pool", "baseline"):
         log(f"[serve] alliancegraph serve ({mode}) …")
         proc, base = bench_serve.start(mode, str(cache))
         try:
-            out[mode] = asyncio.run(_load(base + "/sparql", query, CLIENTS, opts.serve_seconds))
+            out[mode] = asyncio.run(
+                bench_serve.load(base + "/sparql", queries, CLIENTS, opts.serve_seconds)
+            )
         finally:
             proc.terminate()
             proc.wait(30)
     log("[serve] oxigraph serve-read-only (engine floor) …")
-    copy = work / "serve-store-copy"
-    shutil.copytree(g.build.store_path, copy)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            "oxigraph",
-            "serve-read-only",
-            "--location",
-            str(copy),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--union-default-graph",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/query"
-        for _ in range(100):
-            try:
-                import httpx
-
-                httpx.get(url, params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        out["oxigraph"] = asyncio.run(_load(url, query, CLIENTS, opts.serve_seconds))
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    assert g.build is not None
+    with bench_serve.oxigraph(g.build.store_path, work) as url:
+        out["oxigraph"] = asyncio.run(bench_serve.load(url, queries, CLIENTS, opts.serve_seconds))
     return out
 
 
@@ -405,7 +326,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     opts.view_reps = 1 if q else 3
     opts.pyvis_timeout = 0.0 if q else 60.0
     opts.serve_seconds = 2.0 if q else 15.0
-    opts.serve_query = "alliance-members"
     if opts.out is None:
         opts.out = Path(tempfile.mkdtemp(prefix="alliancegraph-bench-out-")) if q else HERE
     return opts

@@ -17,6 +17,10 @@ graph, in a child process per scale:
 (backbone edges, communities as super-nodes, full data as CSV links).
 
     python benchmarks/bench_large_views.py [--scales 1 10] [--timeout 120]
+    python benchmarks/bench_large_views.py --store PATH --scales 10   # a built store, read-only
+
+``--store`` measures an existing on-disk store (opened read-only, nothing written into it)
+instead of importing a fresh one: the 10x store another benchmark already built.
 """
 
 from __future__ import annotations
@@ -65,12 +69,12 @@ def first_draw(path: Path, repeat: int, timeout: float) -> float | None:
     return statistics.median(times)
 
 
-def measure(out: Path, timeout: float) -> dict[str, Any]:
+def measure(out: Path, timeout: float, store: str | None = None) -> dict[str, Any]:
     """Run in the child (environment already pointing at the private data)."""
     import alliancegraph as ag
     from alliancegraph import analysis, views
 
-    g = ag.open()
+    g = ag.AllianceGraph.open_store(store) if store else ag.open()
     t = time.perf_counter()
     G = analysis.measured(g, "comembership", ["betweenness"], communities=True, seed=0)
     cold = time.perf_counter() - t
@@ -91,17 +95,20 @@ def measure(out: Path, timeout: float) -> dict[str, Any]:
     return result
 
 
-def run_scale(scale: float, timeout: float) -> dict[str, Any]:
+def run_scale(scale: float, timeout: float, store: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-large-{scale}-") as tmp:
         tmp_path = Path(tmp)
         env = dict(os.environ, ALLIANCEGRAPH_DATA=str(tmp_path / "data"),
                    ALLIANCEGRAPH_CACHE=str(tmp_path / "cache"))  # fmt: skip
         synth = tmp_path / "synth"
-        for cmd in (["synth", "--scale", str(scale), "--out", str(synth)],
-                    ["import", "synthetic", str(synth)]):  # fmt: skip
-            subprocess.run(["alliancegraph", *cmd], env=env, check=True, capture_output=True)
+        if store is None:
+            for cmd in (["synth", "--scale", str(scale), "--out", str(synth)],
+                        ["import", "synthetic", str(synth)]):  # fmt: skip
+                subprocess.run(["alliancegraph", *cmd], env=env, check=True,
+                               capture_output=True)  # fmt: skip
         child = subprocess.run(
-            [sys.executable, __file__, "--child", str(tmp_path), "--timeout", str(timeout)],
+            [sys.executable, __file__, "--child", str(tmp_path), "--timeout", str(timeout),
+             *(["--store", store] if store else [])],
             env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
         return dict(json.loads(child.stdout.strip().splitlines()[-1]))
@@ -115,15 +122,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
     ap.add_argument("--timeout", type=float, default=120.0, help="browser cap per page, s")
+    ap.add_argument("--store", help="an existing on-disk store to measure (read-only)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure(Path(args.child), args.timeout)))
+        print(json.dumps(measure(Path(args.child), args.timeout, args.store)))
         return
     print(f"{'scale':>5} {'nodes':>6} {'edges':>9} {'renderer':>8} {'drawn n/e':>13} "
           f"{'page MB':>8} {'view s':>7} {'+analysis s':>11} {'first draw':>10}")  # fmt: skip
     for scale in args.scales:
-        r = run_scale(scale, args.timeout)
+        r = run_scale(scale, args.timeout, args.store)
         for name in ("full", "reduced"):
             if name not in r:
                 print(f"{scale:>5g} {r['nodes']:>6} {r['edges']:>9} {name:>8} "

@@ -88,7 +88,10 @@ def _build_child(scale: float, work: Path, seed: int) -> dict:
     report = synthetic.import_synthetic(folder, root=ROOT, cache_dir=cache, home=home)
     t3 = time.perf_counter()
     b = Cache(cache).get(report.build_key)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
+        **_one_more(scale, work, seed),
+        "peak_rss_mb": peak,
         "curated_build_s": t1 - t0,
         "generate_s": t2 - t1,
         "import_s": t3 - t2,
@@ -99,8 +102,45 @@ def _build_child(scale: float, work: Path, seed: int) -> dict:
         "store": str(b.store_path),
         "nquads": str(b.nquads_path),
         "nquads_bytes": b.nquads_path.stat().st_size,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cache": str(cache),
+        "home": str(home),
     }
+
+
+#: the second import: a member list of this many new organisations for a curated alliance
+MORE = 100
+MORE_ALLIANCE = "https://w3id.org/alliancegraph/resource/alliance-iot"
+
+
+def _one_more(scale: float, work: Path, seed: int) -> dict:
+    """A second, small import into the graph just built (the everyday case: a secretariat's
+    member list added to a large graph), appended; beside it, at up to 10×, the full
+    rebuild of the same inputs (``build(force=True)``), the baseline. The list names
+    ``MORE`` organisations nobody else has (``基准测试单位NNN``, in the run's temporary data
+    home only). The import is then undone, so the build measured afterwards is the first's."""
+    from alliancegraph import imports
+    from alliancegraph.build import Cache, build
+
+    home, cache = work / "home", work / "cache"
+    rows = ["单位名称,单位类型,角色"] + [f"基准测试单位{i:03d},企业,成员单位" for i in range(MORE)]
+    csv = work / "more-members.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    report = imports.import_members(
+        csv, MORE_ALLIANCE, "benchmark list", root=ROOT, cache_dir=cache, home=home
+    )
+    out = {
+        "more_members": MORE,
+        "more_import_s": time.perf_counter() - t0,
+        "more_import_steps_s": report.seconds,
+        "more_appended": bool(Cache(cache).get(report.build_key).info.get("appended_to")),
+    }
+    if scale <= 10:
+        t0 = time.perf_counter()
+        build(imports.inputs_for(ROOT, home), Cache(cache), force=True)
+        out["more_full_rebuild_s"] = time.perf_counter() - t0
+    imports.undo(report.id, root=ROOT, cache_dir=cache, home=home)
+    return out
 
 
 def _bulk_child(scale: float, work: Path, seed: int) -> dict:
@@ -388,8 +428,12 @@ def run(
     seed: int = 0,
     log=print,
     curated: tuple[Path, float] | None = None,
+    serve: tuple[int, float] | None = None,
 ) -> dict:
-    """Build + import and the named queries at each scale: ``{scale: {...}}``."""
+    """Build + import and the named queries at each scale: ``{scale: {...}}``; with
+    ``serve`` (clients, seconds), on the same build, every named and internal query in
+    memory and on disk (``bench_query_scale``) and through ``serve``, search and the
+    endpoint under load (``bench_scale``)."""
     results: dict[float, dict] = {}
     last: tuple[float, float] | None = None  # (scale, import seconds) of the last import
     for scale in scales:
@@ -427,10 +471,35 @@ def run(
                     "error": f"not run: {b['quads']:,} quads is above "
                     f"{rdflib_max_quads:,} (minutes to load, many GiB)"
                 }
+            if serve:
+                entry.update(at_scale(b, work / f"x{scale:g}-serve", reps, budget, serve, log))
         else:
             log(f"[queries] {scale}×: build failed: {b['error']}")
         results[scale] = entry
     return results
+
+
+def at_scale(b: dict, work: Path, reps: int, budget: float, serve: tuple[int, float], log) -> dict:
+    """Issue 16's figures on the build ``b``: ``floor`` (every query in memory and on disk)
+    and ``serve`` (through the server, search, throughput); a failure is a result too."""
+    import bench_query_scale
+    import bench_scale
+
+    out: dict = {}
+    work.mkdir(parents=True, exist_ok=True)
+    log("[queries] every named and internal query in memory and on disk …")
+    try:
+        out["floor"] = bench_query_scale.run(
+            Path(b["store"]), Path(b["nquads"]), reps, budget, log=lambda s: None
+        )
+    except Exception as e:  # reported in RESULTS.md
+        out["floor"] = {"error": f"{type(e).__name__}: {e}"[:400]}
+    log("[queries] through serve, search, throughput …")
+    try:
+        out["serve"] = bench_scale.run(b, work, reps, serve[0], serve[1], log=log)
+    except Exception as e:  # reported in RESULTS.md
+        out["serve"] = {"error": f"{type(e).__name__}: {e}"[:400]}
+    return out
 
 
 def _fmt(s: float | None, over: float | None = None) -> str:

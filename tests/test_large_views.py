@@ -123,6 +123,76 @@ def test_full_data_too_big_to_embed_is_written_beside_the_page(monkeypatch, tmp_
     assert len(written.decode().splitlines()) == 1 + 5
 
 
+def two_mode_by_hand() -> nx.Graph:
+    """Alliances A {p, q, r}, B {q, r, s}, C {r}: co-members p-q 1, p-r 1, q-r 2 (A and B),
+    q-s 1, r-s 1; r is in three alliances, q in two."""
+    B = nx.Graph()
+    for a in "ABC":
+        B.add_node(a, label=f"联盟{a}", type="ag:Alliance", bipartite=0)
+    for o in "pqrs":
+        B.add_node(o, label=f"机构{o}", type="ag:Enterprise", bipartite=1)
+    B.add_edges_from([("A", "p"), ("A", "q"), ("A", "r"), ("B", "q"), ("B", "r"), ("B", "s"),
+                      ("C", "r")])  # fmt: skip
+    return B
+
+
+def weights(G: nx.Graph) -> dict[tuple[str, str], int]:
+    return {tuple(sorted((u, v))): w for u, v, w in G.edges(data="weight")}  # type: ignore[misc]
+
+
+def test_comembership_is_counted_as_arrays_and_read_without_building_dicts():
+    from alliancegraph.analysis.arrays import ArrayGraph
+    from alliancegraph.analysis.projections import comembership_from
+
+    G = comembership_from(two_mode_by_hand())
+    assert isinstance(G, ArrayGraph) and G.pending and G.number_of_edges() == 5
+    assert dict(G.nodes(data="alliances")) == {"p": 1, "q": 2, "r": 3, "s": 1}
+    # the reductions and the igraph copy read the arrays: nothing builds the dicts
+    B = analysis.backbone(G, 1)
+    C = analysis.collapse_communities(G, "alliances")
+    _, edges_csv = analysis.full_tables(G)
+    s = analysis.betweenness(G, engine="igraph", _cache={})
+    assert G.pending
+    # top 1: q-r (2) for q and r; p and s pick q over r (both degree 3: q by key)
+    assert weights(B) == {("p", "q"): 1, ("q", "r"): 2, ("q", "s"): 1}
+    assert C.nodes[1]["members"] == ["p", "s"] and C[1][3] == {"weight": 2.0, "edges": 2}
+    assert edges_csv.splitlines() == ["source,target,weight", "0,1,1", "0,2,1", "1,2,2", "1,3,1",
+                                      "2,3,1"]  # fmt: skip
+    # and the same answers as the graph built as dicts, which walking it builds
+    assert weights(G) == {("p", "q"): 1, ("p", "r"): 1, ("q", "r"): 2, ("q", "s"): 1,
+                          ("r", "s"): 1}  # fmt: skip
+    assert not G.pending and G["q"]["r"]["label"] == "共同成员"
+    plain = nx.Graph(G)
+    assert weights(analysis.backbone(plain, 1)) == weights(B)
+    assert analysis.full_tables(plain)[1] == edges_csv
+    assert s.round(6).to_dict() == analysis.betweenness(plain, engine="igraph").round(6).to_dict()
+    assert s.to_dict() == analysis.betweenness(plain, engine="networkx").to_dict()
+    assert comembership_from(two_mode_by_hand(), 2).number_of_edges() == 1  # min_shared
+
+
+def test_array_copy_shares_edges_and_copies_node_attributes():
+    from alliancegraph.analysis.projections import comembership_from
+
+    G = comembership_from(two_mode_by_hand())
+    H = G.copy()
+    H.nodes["p"]["community"] = 7
+    assert "community" not in G.nodes["p"] and H.src is G.src and H.pending
+    assert weights(H) == weights(G)
+
+
+def test_full_tables_with_fractional_weights():
+    G = nx.Graph([("a", "b", {"weight": 0.5}), ("b", "c", {"weight": 12})])
+    assert analysis.full_tables(G)[1] == "source,target,weight\n0,1,0.5\n1,2,12\n"
+
+
+def test_size_note_states_how_the_metric_was_measured():
+    G = hand_made()
+    G.graph["methods"] = {"betweenness": "sampled k=256 seed=0 (igraph)"}
+    nx.set_node_attributes(G, 0.5, "betweenness")
+    v = views.render(G, size_by="betweenness", lang="en", reduce=False)
+    assert "by betweenness · sampled k=256 seed=0 (igraph)" in v.html
+
+
 def planted(n_groups: int = 8, size: int = 125, seed: int = 3) -> nx.Graph:
     """A generated mid-size co-membership-like graph: 1,000 nodes, dense communities."""
     G = nx.planted_partition_graph(n_groups, size, 0.5, 0.01, seed=seed)

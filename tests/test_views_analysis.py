@@ -233,6 +233,21 @@ def test_cli_radius_zero_agrees(cli_env, tmp_path):
     assert r.exit_code == 2 and "radius must be" in r.output
 
 
+def test_cli_full_draws_every_edge_without_reduction(cli_env, tmp_path, monkeypatch):
+    monkeypatch.setattr("alliancegraph.views.reduce.REDUCE_EDGES", 5)  # curated: 15 edges
+    runner = CliRunner()
+    reduced, full = tmp_path / "r.html", tmp_path / "f.html"
+    r = runner.invoke(app, ["view", "co-membership", "-o", str(reduced)])
+    assert r.exit_code == 0, r.output
+    assert 'id="ag-reduced"' in reduced.read_text(encoding="utf-8")
+    r = runner.invoke(app, ["view", "co-membership", "--full", "-o", str(full)])
+    assert r.exit_code == 0, r.output
+    assert "warning: --full draws every edge" in r.output and "15 edges)" in r.output
+    assert 'id="ag-reduced"' not in full.read_text(encoding="utf-8")
+    r = runner.invoke(app, ["view", "ego", "重材院", "--full", "-o", str(full)])
+    assert r.exit_code == 2 and "--full applies to the co-membership view" in r.output
+
+
 def test_views_package_layout_is_pure():
     """Layout functions return positions and never touch the graph."""
     import networkx as nx

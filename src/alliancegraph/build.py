@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -44,6 +45,17 @@ import pyoxigraph as ox
 from . import config
 from .errors import AllianceGraphError, DataError, Problem
 from .fileio import Lock, atomic_write, lock
+from .namespaces import (
+    AG,
+    GRAPH_CURATED,
+    GRAPH_EXAMPLES,
+    GRAPH_GENERATED,
+    GRAPH_INFERRED,
+    GRAPH_ONTOLOGY,
+    OWL,
+    RDF,
+    RDFS,
+)
 
 #: Bump when the build's output changes for the same inputs.
 BUILD_VERSION = "2"
@@ -140,7 +152,20 @@ class Build:
 
     @property
     def nquads_path(self) -> Path:
-        return self.path / "dataset.nq"
+        """The build's sorted N-Quads, written on first use (export, publish, an in-memory
+        copy): an import does not pay for a file it may never need. Written atomically
+        once, into the build folder, or, if that is read-only, into a private temporary
+        file of the same name."""
+        path = self.path / "dataset.nq"
+        if path.exists():
+            return path
+        data = b"".join(sorted_lines(ox.Store.read_only(str(self.store_path))))
+        try:
+            return atomic_write(path, data)
+        except OSError:  # a read-only cache: the same bytes, kept beside the process
+            spare = Path(tempfile.gettempdir()) / f"alliancegraph-{self.key}-{os.getpid()}"
+            spare.mkdir(exist_ok=True)
+            return atomic_write(spare / "dataset.nq", data)
 
 
 class Cache:
@@ -472,8 +497,16 @@ def sorted_nquads(store: ox.Store) -> str:
     return b"".join(sorted_lines(store)).decode("utf-8")
 
 
-def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool = False) -> Build:
-    """Return the build of ``inputs``, building and caching it if needed.
+def build(
+    inputs: Inputs | None = None,
+    cache: Cache | None = None,
+    force: bool = False,
+    checked: Subgraph | None = None,
+) -> Build:
+    """Return the build of ``inputs``, building and caching it if needed: appended to the
+    cached build of the same inputs without their last layer where there is one
+    (:func:`append_layer`; ``checked``: that layer as its import validated it), else built
+    in full.
 
     Raises :class:`DataError` (every problem, located) if the inputs are invalid; the
     previous good build stays current.
@@ -487,34 +520,41 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
         cache.set_current(key)
         return done
     del done  # a forced build writes a new version; the old one goes once nobody reads it
-    try:
-        store, info = compile_dataset(inputs)
-    except DataError as e:
-        cache.record_failure(key, str(e))
-        raise
-    info.update(
-        key=key, built=time.strftime("%Y-%m-%dT%H:%M:%S%z"), inputs=[str(p) for p in inputs.files()]
-    )
     final = cache.build_dir(key)
     final.parent.mkdir(parents=True, exist_ok=True)
+    appended = None if force else _append_base(inputs, cache)
     builder = cache.building()
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
     try:
-        # one copy of the data at a time: the sorted lines, then the file; the on-disk store
-        # is loaded from the file once the in-memory store and the lines are gone
-        t0 = time.perf_counter()
-        lines = sorted_lines(store)
-        del store
-        with open(tmp / "dataset.nq", "wb") as f:
-            f.writelines(lines)
-        del lines
-        t1 = time.perf_counter()
-        disk = ox.Store(str(tmp / "store"))
-        # Oxigraph wrote this file from a store a moment ago: no need to check each IRI
-        disk.bulk_load(path=str(tmp / "dataset.nq"), format=ox.RdfFormat.N_QUADS, lenient=True)
-        disk.flush()
-        del disk
-        info["seconds"].update(sort=round(t1 - t0, 3), store=round(time.perf_counter() - t1, 3))
+        info = None
+        if appended is not None:
+            base, layer = appended
+            info = append_layer(base, layer.read_bytes(), tmp / "store", checked)
+            del base, appended
+        del checked
+        if info is None:
+            try:
+                store, info = compile_dataset(inputs)
+            except DataError as e:
+                cache.record_failure(key, str(e))
+                raise
+            # the on-disk store is bulk-loaded from the store's own N-Quads (the sorted
+            # dataset.nq is written on first use: Build.nquads_path)
+            t0 = time.perf_counter()
+            data = store.dump(format=ox.RdfFormat.N_QUADS)
+            del store
+            disk = ox.Store(str(tmp / "store"))
+            # Oxigraph wrote these bytes a moment ago: no need to check each IRI
+            disk.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+            del data
+            disk.flush()
+            del disk
+            info["seconds"].update(store=round(time.perf_counter() - t0, 3))
+        info.update(
+            key=key,
+            built=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            inputs=[str(p) for p in inputs.files()],
+        )
         (tmp / "info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
         _install(tmp, cache, key, force)
     except BaseException:
@@ -528,6 +568,141 @@ def build(inputs: Inputs | None = None, cache: Cache | None = None, force: bool 
     if made is None:  # the cache folder was removed under us
         raise AllianceGraphError(f"the build {key} vanished from {cache.builds}")
     return made
+
+
+# -- appending a layer to a build --------------------------------------------------------------
+
+#: What a layer must not hold for :func:`append_layer` to give exactly the full build's
+#: quads: axioms (they change what every triple entails), a generated name (the
+#: generated graph is rebuilt by rule), a build graph (ontology, inferred, examples,
+#: generated), or a blank node (bulk loading renames it). Such a layer is built in full.
+_BUILD_TERMS = (
+    RDFS + "subClassOf", RDFS + "subPropertyOf", OWL + "inverseOf", OWL + "SymmetricProperty",
+    AG + "generatedAlias", GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_EXAMPLES, GRAPH_GENERATED,
+)  # fmt: skip
+_NOT_APPENDABLE = re.compile(
+    b"|".join(re.escape(f"<{iri}>".encode()) for iri in _BUILD_TERMS) + rb"|(?:^| )_:", re.M
+)
+_AXIOMS = (RDFS + "subClassOf", RDFS + "subPropertyOf", OWL + "inverseOf")
+
+
+def _append_base(inputs: Inputs, cache: Cache) -> tuple[Build, Path] | None:
+    """The cached build ``inputs`` extends by its last layer alone (an import on top of
+    the graph it was checked against), with that layer; None if there is none, or the
+    layer is not the one its import validated (the full build then checks it)."""
+    if not inputs.layers:
+        return None
+    layer = inputs.layers[-1]
+    try:
+        data = layer.read_bytes()
+    except OSError:
+        return None
+    if inputs.validated.get(layer) != hashlib.sha256(data).hexdigest():
+        return None
+    if _NOT_APPENDABLE.search(data):
+        return None
+    rest = Inputs(inputs.data_dir, inputs.ontology_dir, inputs.layers[:-1],
+                  dict(inputs.validated), list(inputs.base_dirs))  # fmt: skip
+    base = cache.get(rest.key())
+    return (base, layer) if base is not None else None
+
+
+def _rank(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> tuple[int, str]:
+    """Which copy of a triple :func:`drop_duplicates` keeps: the lowest rank (the order of
+    ``queries/internal/build-duplicates.rq``)."""
+    name = graph.value if isinstance(graph, ox.NamedNode) else ""
+    order = {GRAPH_ONTOLOGY: 0, GRAPH_CURATED: 1, GRAPH_INFERRED: 3, GRAPH_EXAMPLES: 4}
+    return order.get(name, 2), name
+
+
+def append_layer(
+    base: Build, layer: bytes, target: Path, checked: Subgraph | None = None
+) -> dict | None:
+    """Write at ``target`` the store of ``base`` with the import layer ``layer`` (sorted,
+    validated N-Quads) added, holding exactly the quads a full build of the same inputs
+    holds, and return its info (None, writing nothing, if it cannot: build in full); the
+    base build is not touched.
+
+    A full build materialises the entailments of everything, then keeps each triple in
+    one graph (:func:`drop_duplicates`). Each entailment rule has one data premise, so what
+    the layer adds to the closure is the closure of the layer alone (with the axioms):
+    computed on a small store of the layer, keeping only what the base does not hold. A
+    triple of the layer the base already holds stays in the graph ranked first, as the
+    full build's dedupe decides. The generated short forms are made again by rule. The
+    store is a hard-linked checkpoint of the base's (``Store.backup``) that the layer is
+    bulk-loaded into: nothing of the base is rewritten. ``checked`` is the layer's closure
+    its import validated (:func:`validate_subgraph`), used instead of computing it again
+    when it is of these bytes."""
+    t0 = time.perf_counter()
+    inferred_graph = ox.NamedNode(GRAPH_INFERRED)
+    old = ox.Store.read_only(str(base.store_path))
+    if checked is None or checked.sha256 != hashlib.sha256(layer).hexdigest():
+        checked = _closure(layer, old)
+    small, layer_graphs = checked.store, checked.graphs
+    t1 = time.perf_counter()
+    add: list[ox.Quad] = []
+    remove: set[ox.Quad] = set()
+    for q in small.quads_for_pattern(None, None, None, inferred_graph):
+        held = list(old.quads_for_pattern(q.subject, q.predicate, q.object))
+        if not held or all(h.graph_name == ox.NamedNode(GRAPH_EXAMPLES) for h in held):
+            add.append(q)  # the full build infers it before the examples graph is added
+            remove.update(held)
+    if any(q.predicate.value == AG + "generatedAlias" for q in add):
+        return None  # the generated graph is made after inference: build in full
+    # triples of the layer the base holds already: one copy stays, in the graph ranked first
+    for s in _subjects(layer, old):
+        for h in old.quads_for_pattern(s, None, None):
+            for q in small.quads_for_pattern(h.subject, h.predicate, h.object):
+                if q.graph_name not in layer_graphs or q.graph_name == h.graph_name:
+                    continue
+                remove.add(q if _rank(h.graph_name) < _rank(q.graph_name) else h)
+    checked.release()
+    del small, checked
+    t2 = time.perf_counter()
+    old.backup(str(target))
+    del old
+    store = ox.Store(str(target))
+    store.bulk_load(layer, format=ox.RdfFormat.N_QUADS, lenient=True)
+    store.extend(add)
+    for q in remove:
+        store.remove(q)
+    generated = generate_aliases(store)
+    dropped = sum(1 for q in remove if q.graph_name == inferred_graph)
+    store.flush()
+    info = {
+        "quads": len(store),
+        "generated_aliases": generated,
+        "inferred": base.info.get("inferred", 0) + len(add) - dropped,
+        "duplicates_dropped": base.info.get("duplicates_dropped", 0) + len(remove),
+        "appended_to": base.key,
+        "seconds": {
+            "infer": round(t1 - t0, 3),
+            "dedupe": round(t2 - t1, 3),
+            "store": round(time.perf_counter() - t2, 3),
+        },
+    }
+    del store
+    return info
+
+
+def _subjects(layer: bytes, old: ox.Store) -> Iterator[ox.NamedNode]:
+    """The subjects of ``layer`` that ``old`` holds triples about: a look-up per subject, or
+    one pass over ``old`` where that is smaller."""
+    found = re.findall(rb"^<([^>]*)>", layer, re.M)
+    subjects = {s.decode() for s in set(found)}
+    del found
+    if len(old) < len(subjects):
+        seen: set[str] = set()
+        for q in old:
+            s = q.subject
+            if isinstance(s, ox.NamedNode) and s.value in subjects and s.value not in seen:
+                seen.add(s.value)
+                yield s
+        return
+    for iri in subjects:
+        node = ox.NamedNode(iri)
+        if next(old.quads_for_pattern(node, None, None), None) is not None:
+            yield node
 
 
 def _install(tmp: Path, cache: Cache, key: str, force: bool) -> None:
@@ -615,6 +790,56 @@ Progress = Callable[[str, int, int], None]
 _SCAN_ABOVE = 20_000
 
 
+@dataclass
+class Subgraph:
+    """A layer's quads (in ``graphs``) with the entailments they add to the graph they
+    join, in an in-memory store's inferred graph: what validation checks, and what
+    :func:`append_layer` adds to the base build. ``sha256``: the layer's bytes."""
+
+    store: ox.Store
+    graphs: set[ox.NamedNode | ox.BlankNode]
+    sha256: str
+
+    def release(self) -> None:
+        """Let the store go once used (the build passed it holds the memory otherwise)."""
+        self.store = ox.Store()
+
+
+def _closure(nquads: bytes, context: ox.Store, described: bool = False) -> Subgraph:
+    """The layer ``nquads`` in a store of its own with the ontology, every axiom
+    ``context`` holds (in the ontology graph), and, if ``described``, the types and labels
+    ``context`` gives the nodes it references (in a context graph); entailments
+    materialised. One rule premise each: nothing the layer entails is missed, and what
+    the context alone entails is in the context already."""
+    from . import inference
+    from .namespaces import AGR
+
+    sub = ox.Store()
+    # written from checked terms (an import) or loaded by the build already: not checked again
+    sub.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+    graphs = set(sub.named_graphs())
+    ontology = ox.NamedNode(GRAPH_ONTOLOGY)
+    axioms = [q for p in _AXIOMS for q in context.quads_for_pattern(None, ox.NamedNode(p), None)]
+    axioms += context.quads_for_pattern(
+        None, ox.NamedNode(RDF + "type"), ox.NamedNode(OWL + "SymmetricProperty")
+    )
+    sub.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object, ontology)
+        for q in [*context.quads_for_pattern(None, None, None, ontology), *axioms]
+    )
+    if described:
+        # the nodes the layer references but does not describe: their types and labels come
+        # from the graph it joins (a lead institution must be an organisation there)
+        ctx_graph = ox.NamedNode(AGR + "graph/context")
+        sub.bulk_extend(
+            ox.Quad(q.subject, q.predicate, q.object, ctx_graph)
+            for q in _described(_referenced(nquads), context)
+            if q.graph_name != ontology
+        )
+    inference.materialise(sub)
+    return Subgraph(sub, graphs, hashlib.sha256(nquads).hexdigest())
+
+
 def validate_subgraph(
     nquads: bytes,
     context: ox.Store,
@@ -622,36 +847,22 @@ def validate_subgraph(
     origins: dict[str, str] | None = None,
     fact_origins: dict[tuple[str, str, str], str] | None = None,
     progress: Progress | None = None,
-) -> None:
+) -> Subgraph:
     """SHACL on the quads ``nquads`` (N-Quads, already parsed once by Oxigraph) plus the
     types and labels, in ``context``, of the nodes they reference; raise :class:`DataError`
     with every violation, located by ``origins`` / ``fact_origins`` where known.
 
     A new layer is validated this way, not with the whole graph: on Oxigraph, compiled to
-    SPARQL (:mod:`.validation`), about a second for a 1x synthetic import."""
-    from . import inference, validation
-    from .namespaces import AGR, GRAPH_ONTOLOGY
+    SPARQL (:mod:`.validation`), about a second for a 1x synthetic import. Returns the
+    subgraph validated, which the build appends (:func:`append_layer`)."""
+    from . import validation
 
     if progress:
         progress("validating (SHACL)", 0, 2)
-    sub = ox.Store()
-    # written from checked terms (an import) or loaded by the build already: not checked again
-    sub.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
-    ontology = ox.NamedNode(GRAPH_ONTOLOGY)
-    ctx_graph = ox.NamedNode(AGR + "graph/context")
-    sub.bulk_extend(
-        ox.Quad(q.subject, q.predicate, q.object, ontology)
-        for q in context.quads_for_pattern(None, None, None, ontology)
-    )
-    # the nodes the layer references but does not describe: their types and labels come
-    # from the graph it joins (a lead institution must be an organisation there)
-    sub.bulk_extend(
-        ox.Quad(q.subject, q.predicate, q.object, ctx_graph)
-        for q in _described(_referenced(nquads), context)
-        if q.graph_name != ontology
-    )
-    inference.materialise(sub)
-    sub.remove_graph(ontology)  # not data: validation then reads the union of what is left
+    checked = _closure(nquads, context, described=True)
+    sub = checked.store
+    # not data, and the entailments are in: validation then reads the union of what is left
+    sub.remove_graph(ox.NamedNode(GRAPH_ONTOLOGY))
     if progress:
         progress("validating (SHACL)", 1, 2)
     problems = validation.validate_store(
@@ -661,6 +872,7 @@ def validate_subgraph(
         progress("validating (SHACL)", 2, 2)
     if problems:
         raise DataError(problems)
+    return checked
 
 
 def _referenced(nquads: bytes) -> set[ox.NamedNode]:

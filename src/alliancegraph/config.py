@@ -14,6 +14,10 @@ always wins over the environment.
 ``ALLIANCEGRAPH_TIMEOUT``   default query deadline in seconds (0: none)
 ``ALLIANCEGRAPH_ALLOWED_HOSTS`` host names ``serve`` answers to besides loopback (comma-separated)
 ``ALLIANCEGRAPH_QUERY_MEMORY`` megabytes a query with a deadline may allocate (default 1024)
+``ALLIANCEGRAPH_STORE``     which store a long-lived process answers from: auto (default), memory
+                            or disk (one-shot CLI commands always read the on-disk store)
+``ALLIANCEGRAPH_MEMORY_BUDGET`` megabytes in-memory copies of the dataset may take (default: a
+                            quarter of the machine's RAM)
 ``XDG_DATA_HOME``           base of the default data home
 ``XDG_CACHE_HOME``          base of the default cache
 =========================== ==========================================================
@@ -39,6 +43,8 @@ VARIABLES: dict[str, str] = {
     "ALLIANCEGRAPH_TIMEOUT": "default query deadline in seconds (0: no deadline)",
     "ALLIANCEGRAPH_ALLOWED_HOSTS": "host names serve answers to besides loopback (a,b:8080)",
     "ALLIANCEGRAPH_QUERY_MEMORY": "megabytes of memory a query process may allocate (1024)",
+    "ALLIANCEGRAPH_STORE": "store of long-lived processes: auto (default), memory or disk",
+    "ALLIANCEGRAPH_MEMORY_BUDGET": "megabytes in-memory copies of the dataset may take (RAM/4)",
 }
 
 #: the CLI's and remote engines' deadline when none is configured
@@ -175,6 +181,44 @@ def query_memory(megabytes: int | None = None) -> int:
     if not env.isdigit() or int(env) < 16:
         raise UsageError(
             f"ALLIANCEGRAPH_QUERY_MEMORY={env!r} must be a whole number of megabytes, 16 or more"
+        )
+    return int(env)
+
+
+#: The stores a long-lived process may answer from (``ALLIANCEGRAPH_STORE``).
+STORE_CHOICES = ("auto", "memory", "disk")
+
+
+def store_choice(choice: str | None = None) -> str:
+    """Which store a long-lived process (``ag.open()``, ``serve``) answers from: the
+    argument, else ``$ALLIANCEGRAPH_STORE``, else ``auto`` (in memory when the dataset fits
+    :func:`memory_budget`, else on disk)."""
+    value = choice if choice is not None else _env("ALLIANCEGRAPH_STORE")
+    if value is None:
+        return "auto"
+    value = value.strip().lower()
+    if value not in STORE_CHOICES:
+        where = "store" if choice is not None else "ALLIANCEGRAPH_STORE"
+        raise UsageError(f"{where}={value!r} must be one of {', '.join(STORE_CHOICES)}")
+    return value
+
+
+def memory_budget(megabytes: int | None = None) -> int:
+    """Megabytes the in-memory copies of the dataset may take (all of a server's workers
+    together): the argument, else ``$ALLIANCEGRAPH_MEMORY_BUDGET``, else a quarter of the
+    machine's physical memory (1024 if it cannot be read)."""
+    if megabytes is not None:
+        return int(megabytes)
+    env = _env("ALLIANCEGRAPH_MEMORY_BUDGET")
+    if env is None:
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            return 1024
+        return max(1, total // 4 >> 20)
+    if not env.isdigit():
+        raise UsageError(
+            f"ALLIANCEGRAPH_MEMORY_BUDGET={env!r} must be a whole number of megabytes (0: disk)"
         )
     return int(env)
 

@@ -9,6 +9,7 @@ below. Importing this module pulls in neither pandas, networkx nor rdflib.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,18 @@ from .formats import get as get_format
 from .imports.manifest import ImportRecord
 from .library import NamedQuery, client_text, lint_query, load_library, run_named
 from .results import QueryResult, ResultStream
-from .search import Description, Match, class_iri, describe, find, resolve, suggest
-from .store import DeadlineStore, EmbeddedStore, Store
+from .search import (
+    Description,
+    Match,
+    SearchIndex,
+    class_iri,
+    describe,
+    find,
+    load_index,
+    resolve,
+    suggest,
+)
+from .store import DeadlineStore, EmbeddedStore, Store, choose_kind, memory_needed
 from .summary import Summary, summarize
 
 if TYPE_CHECKING:
@@ -36,6 +47,16 @@ if TYPE_CHECKING:
     from .views import View
 
 Progress = Callable[[str, int, int], None]
+
+
+def open_build(b: Build, store: str = "disk", budget: int | None = None) -> EmbeddedStore:
+    """The store to answer from for build ``b``: the read-only one on disk, or an in-memory
+    copy loaded from its N-Quads, as ``store`` (auto, memory, disk) chooses within the
+    memory budget (``budget`` MB, default :func:`alliancegraph.config.memory_budget`)."""
+    quads = int(b.info.get("quads", 0))
+    if choose_kind(store, quads, config.memory_budget(budget)) == "memory":
+        return EmbeddedStore.from_nquads(b.nquads_path, cacheable=True)
+    return EmbeddedStore.open(b.store_path)
 
 
 def inputs_for(root: Path | None, home: Path | None) -> Inputs:
@@ -64,9 +85,12 @@ class AllianceGraph:
         cache_dir: Path | None = None,
         data_home: Path | None = None,
         timeout: float | None = None,
+        store_choice: str = "disk",
     ):
         self.store = store
         self.build = build
+        #: what an import's reopening chooses again (auto, memory, disk)
+        self.store_choice = store_choice
         self.root = root
         self.cache_dir = cache_dir
         self.data_home = config.data_home(data_home, root)
@@ -141,12 +165,12 @@ class AllianceGraph:
     ) -> list[Match]:
         """Entities whose labels, aliases or pinyin match ``text``, best first (``type``:
         only entities of that class)."""
-        return find(self._source(timeout), text, limit=limit, type=type)
+        return find(self._source(timeout), text, limit=limit, type=type, index=self.search_index())
 
     def resolve(self, text: str, type: str | None = None, timeout: float | None = None) -> str:
         """One entity's IRI for an IRI, slug or name; raises if unknown or ambiguous.
         With ``type`` (``ag:Alliance``, ``Alliance``) only that class's entities count."""
-        return resolve(self._source(timeout), text, type=type)
+        return resolve(self._source(timeout), text, type=type, index=self.search_index())
 
     def suggest(
         self, text: str, n: int = 3, type: str | None = None, timeout: float | None = None
@@ -154,11 +178,12 @@ class AllianceGraph:
         """The entities (IRI, label) whose names come nearest ``text`` (spelling, shared
         characters, pinyin), best first: what to offer when nothing matches."""
         src = self._source(timeout)
-        return suggest(src, text, n=n, type=class_iri(type, src) if type else None)
+        wanted = class_iri(type, src) if type else None
+        return suggest(src, text, n=n, type=wanted, index=self.search_index())
 
     def describe(self, entity: str, timeout: float | None = None) -> Description:
         """Every fact in and out of ``entity``, with labels, evidence quotes and sources."""
-        return describe(self._source(timeout), entity)
+        return describe(self._source(timeout), entity, index=self.search_index())
 
     def summary(self, timeout: float | None = None) -> Summary:
         """What the graph holds, its alliances, reported figures, and the reported figures
@@ -238,11 +263,43 @@ class AllianceGraph:
         """Answer from the current build again (after an import changed it)."""
         inputs = inputs_for(self.root, self.data_home)
         self.build = ensure_built(inputs, Cache(self.cache_dir))
-        self.store = EmbeddedStore.open(self.build.store_path)
+        self.store = open_build(self.build, self.store_choice)
         self._analyze = None
 
     def __repr__(self) -> str:
-        return f"<AllianceGraph on {self.store.describe_location()}>"
+        return f"<AllianceGraph ({self.store_kind}) on {self.store.describe_location()}>"
+
+    @property
+    def store_kind(self) -> str:
+        """Where queries are answered: ``memory`` (a copy in this process), ``disk`` (the
+        read-only store of the build) or ``remote`` (an endpoint, or a server's workers)."""
+        store = self.store.store if isinstance(self.store, DeadlineStore) else self.store
+        return store.kind if isinstance(store, EmbeddedStore) else "remote"
+
+    def store_plan(
+        self, choice: str = "auto", budget: int | None = None, copies: int = 1
+    ) -> tuple[str, str]:
+        """Where ``copies`` processes serving this graph's build (a server's query workers)
+        should answer from, ``memory`` or ``disk``, as ``choice`` (auto, memory, disk) and
+        the memory budget (``budget`` MB, default the configured one) decide, with a line
+        saying so. Without a build: disk."""
+        if self.build is None:
+            return "disk", f"store: disk, {copies} query workers"
+        quads = int(self.build.info.get("quads", 0))
+        mb = config.memory_budget(budget)
+        kind = choose_kind(choice, quads, mb, copies)
+        need = memory_needed(quads, copies)
+        return kind, (
+            f"store: {kind}, {copies} query workers; {copies} in-memory copies of "
+            f"{quads:,} quads take about {need:,} MB, budget {mb:,} MB"
+        )
+
+    def search_index(self) -> SearchIndex:
+        """The index find, resolve and suggest read (labels, aliases, pinyin, types): kept
+        in the build's folder and loaded once per process; for a graph without a build,
+        read through SPARQL once per store."""
+        path = self.build.path if self.build is not None else None
+        return load_index(self.store, path)
 
     # -- for servers (the web app) ----------------------------------------------------------
 
@@ -251,6 +308,23 @@ class AllianceGraph:
         """The graph in the on-disk store at ``path`` (a build's ``store_path``), read-only
         and as it is: nothing is built (each of the web server's query workers opens it)."""
         return cls(EmbeddedStore.open(Path(path)), timeout=timeout)
+
+    @classmethod
+    def open_build_folder(
+        cls, folder: str | Path, timeout: float | None = None, store: str = "disk"
+    ) -> AllianceGraph:
+        """The graph of the build in ``folder`` (``info.json``, ``store/``, ``dataset.nq``),
+        read-only and as it is, from the store ``store`` chooses (a server's query workers
+        load their in-memory copies this way)."""
+        from .build import Build
+
+        folder = Path(folder)
+        try:
+            info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{folder} is not a build folder: {e}") from None
+        b = Build(str(info.get("key", folder.name)), folder, info)
+        return cls(open_build(b, store), b, timeout=timeout, store_choice=store)
 
     @property
     def store_path(self) -> Path | None:
@@ -266,6 +340,7 @@ class AllianceGraph:
         return AllianceGraph(
             DeadlineStore(self.store, seconds), self.build, root=self.root,
             cache_dir=self.cache_dir, data_home=self.data_home, timeout=seconds,
+            store_choice=self.store_choice,
         )  # fmt: skip
 
     def query_text(
@@ -291,14 +366,15 @@ class AllianceGraph:
     def embedded(
         cls, root: str | Path | None = None, cache_dir: str | Path | None = None,
         data_home: str | Path | None = None, timeout: float | None = None, *,
-        strict: bool = False, force: bool = False,
+        strict: bool = False, force: bool = False, store: str = "disk",
     ) -> AllianceGraph:  # fmt: skip
         """The embedded build of the project's inputs, even when ``$ALLIANCEGRAPH_ENDPOINT``
         is set: building, exporting, publishing and importing need the dataset itself.
 
         ``strict``: build now and raise DataError (every problem located) if the inputs are
         invalid, instead of answering from the last good build with a warning; ``force``:
-        rebuild even if cached (implies ``strict``)."""
+        rebuild even if cached (implies ``strict``); ``store``: auto, memory or disk
+        (:func:`open_build`; one-shot commands keep the on-disk store)."""
         from .build import build as run_build
 
         root_path = Path(root) if root is not None else None
@@ -311,8 +387,8 @@ class AllianceGraph:
             b = ensure_built(inputs, Cache(cache))
         seconds = timeout if timeout is not None else config.timeout()
         return cls(
-            EmbeddedStore.open(b.store_path), b, root=root_path, cache_dir=cache,
-            data_home=home, timeout=seconds,
+            open_build(b, store), b, root=root_path, cache_dir=cache,
+            data_home=home, timeout=seconds, store_choice=store,
         )  # fmt: skip
 
     def terms(self, values: dict[str, str]) -> dict[str, Any]:
@@ -591,6 +667,7 @@ def open(
     endpoint: str | None = None,
     data_home: str | Path | None = None,
     timeout: float | None = None,
+    store: str | None = None,
     **remote_options: Any,
 ) -> AllianceGraph:
     """Open the bundled graph (or the project at ``root``), building it first if needed.
@@ -600,7 +677,10 @@ def open(
     ($ALLIANCEGRAPH_DATA: the folder whose imports join the graph), ``endpoint``
     ($ALLIANCEGRAPH_ENDPOINT: answer from that SPARQL 1.1 engine instead, with
     ``remote_options`` such as retries and backoff) and ``timeout`` ($ALLIANCEGRAPH_TIMEOUT:
-    the deadline of every query that names none; unset: no deadline).
+    the deadline of every query that names none; unset: no deadline) and ``store``
+    ($ALLIANCEGRAPH_STORE: ``auto`` answers from an in-memory copy when the dataset fits
+    $ALLIANCEGRAPH_MEMORY_BUDGET, else from the store on disk; ``memory``; ``disk``).
+    ``g.store_kind`` says which.
     """
     url = config.endpoint(endpoint)
     seconds = timeout if timeout is not None else config.timeout()
@@ -610,7 +690,9 @@ def open(
         options = {"graphs": "discover", **remote_options}  # name our graphs: no server flag
         remote = RemoteStore(url, timeout=seconds or config.DEFAULT_TIMEOUT, **options)
         return AllianceGraph(remote, timeout=seconds)
-    return AllianceGraph.embedded(root, cache_dir, data_home, seconds)
+    return AllianceGraph.embedded(
+        root, cache_dir, data_home, seconds, store=config.store_choice(store)
+    )
 
 
 def check_quotes(

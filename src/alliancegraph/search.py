@@ -16,13 +16,18 @@ It never pastes user text into a query: values travel as bound RDF terms.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import dataclasses
 import difflib
 import itertools
+import json
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Protocol
 
 import pyoxigraph as ox
@@ -34,7 +39,18 @@ from .namespaces import AG, AGR, PREFIXES, expand, shorten
 from .results import QueryResult, Term, plain
 from .sparqlcheck import nearest
 
-__all__ = ["Description", "Fact", "Match", "describe", "find", "resolve", "suggest"]
+__all__ = [
+    "Description",
+    "Fact",
+    "Match",
+    "SearchIndex",
+    "describe",
+    "find",
+    "index_of",
+    "load_index",
+    "resolve",
+    "suggest",
+]
 
 Kind = Literal["exact", "alias", "prefix", "substring"]
 RANK: dict[str, int] = {"exact": 0, "alias": 1, "prefix": 2, "substring": 3}
@@ -77,13 +93,33 @@ class Match:
 
 
 @dataclass
+class _Name:
+    """A label or alias with its folded form and pinyin keys (computed when first asked
+    for, or read from the index)."""
+
+    text: str
+    folded: str
+    full: tuple[str, ...] | None = None
+    initials: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, text: str) -> _Name:
+        return cls(text, _fold(text))
+
+    def keys(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self.full is None or self.initials is None:
+            self.full, self.initials = pinyin_keys(self.text)
+        return self.full, self.initials
+
+
+@dataclass
 class _Entity:
     iri: str
     zh: str | None = None
     en: str | None = None
     other: str | None = None
-    labels: list[str] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
+    labels: list[_Name] = field(default_factory=list)
+    aliases: list[_Name] = field(default_factory=list)
 
 
 class _Source(Protocol):
@@ -130,7 +166,7 @@ def _label_table(store) -> dict[str, _Entity]:
         e = entities.setdefault(s.value, _Entity(s.value))
         lang = (getattr(lit, "language", None) or "").lower()
         if p.value == "label":
-            e.labels.append(lit.value)
+            e.labels.append(_Name.of(lit.value))
             if lang.startswith("zh") and e.zh is None:
                 e.zh = lit.value
             elif lang.startswith("en") and e.en is None:
@@ -138,7 +174,7 @@ def _label_table(store) -> dict[str, _Entity]:
             elif e.other is None:
                 e.other = lit.value
         else:
-            e.aliases.append(lit.value)
+            e.aliases.append(_Name.of(lit.value))
     return entities
 
 
@@ -147,7 +183,175 @@ def _types(store: _Source) -> dict[str, str]:
     return {iri: shorten(cls) for iri, cls in most_specific_types(store).items()}
 
 
-def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin: bool):
+#: The index's file in a build's folder, and the version of its layout (another version
+#: is rebuilt).
+INDEX_FILE = "search-index.json"
+INDEX_VERSION = 1
+_SEP = "\x00"
+
+
+class SearchIndex:
+    """What search reads, gathered once: every entity's labels and aliases with their
+    folded forms and pinyin keys, and its most specific class.
+
+    A build's index is written once to its folder (:func:`load_index`) and loaded once
+    per process, so a search costs a scan of two joined strings (``str.find``) and the
+    grading of the entities found there, never a SPARQL query or pinyin."""
+
+    def __init__(self, entities: list[_Entity], types: dict[str, str]):
+        self.entities = entities
+        self.types = types
+        self._haystacks: dict[str, tuple[str, list[int], list[list[int]]]] = {}
+
+    @classmethod
+    def read(cls, source: _Source, pinyin: bool = True) -> SearchIndex:
+        """The index of the graph ``source`` answers from (two SPARQL queries); with
+        ``pinyin`` every name's keys are computed now rather than when first asked."""
+        entities = list(_label_table(source).values())
+        if pinyin:
+            for e in entities:
+                for n in (*e.labels, *e.aliases):
+                    n.keys()
+        return cls(entities, _types(source))
+
+    def to_json(self) -> bytes:
+        def names(ns: list[_Name]) -> list[list]:
+            return [[n.text, n.folded, *n.keys()] for n in ns]
+
+        rows = [
+            [e.iri, e.zh, e.en, e.other, names(e.labels), names(e.aliases)]
+            for e in self.entities
+        ]
+        doc = {"version": INDEX_VERSION, "entities": rows, "types": self.types}
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> SearchIndex | None:
+        """The index in ``data``; None if it is of another version or unreadable."""
+        try:
+            doc = json.loads(data)
+            if doc.get("version") != INDEX_VERSION:
+                return None
+
+            def names(rows: list[list]) -> list[_Name]:
+                return [_Name(t, f, tuple(full), tuple(ini)) for t, f, full, ini in rows]
+
+            entities = [
+                _Entity(iri, zh, en, other, names(labels), names(aliases))
+                for iri, zh, en, other, labels, aliases in doc["entities"]
+            ]
+            return cls(entities, dict(doc["types"]))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def _haystack(self, which: str) -> tuple[str, list[int], list[list[int]]]:
+        """All folded names (``names``) or all pinyin keys (``pinyin``), each once, joined
+        by NUL, with each one's start offset and the numbers of the entities holding it
+        (names and readings repeat across entities: once each keeps the scan short)."""
+        if which not in self._haystacks:
+            holders: dict[str, list[int]] = {}
+            for i, e in enumerate(self.entities):
+                for n in (*e.labels, *e.aliases):
+                    if which == "names":
+                        keys: tuple[str, ...] = (n.folded,)
+                    else:
+                        full, initials = n.keys()
+                        keys = (*full, *initials)
+                    for key in keys:
+                        owners = holders.setdefault(key, [])
+                        if not owners or owners[-1] != i:
+                            owners.append(i)
+            starts, at = [], 0
+            for key in holders:
+                starts.append(at)
+                at += len(key) + 1
+            self._haystacks[which] = (_SEP.join(holders), starts, list(holders.values()))
+        return self._haystacks[which]
+
+    def _holding(self, which: str, text: str, found: set[int]) -> None:
+        hay, starts, owners = self._haystack(which)
+        at = hay.find(text)
+        while at >= 0:
+            k = bisect.bisect_right(starts, at) - 1
+            found.update(owners[k])
+            # on to the next key: each holds the text once for our purpose
+            at = hay.find(text, starts[k + 1] if k + 1 < len(starts) else len(hay))
+
+    def candidates(self, query: str, squeezed: str, latin: bool) -> list[_Entity]:
+        """The entities with a name holding ``query`` or (Latin text) a pinyin key holding
+        ``squeezed``: every entity :func:`_grade` can match, in index order."""
+        found: set[int] = set()
+        if query:
+            self._holding("names", query, found)
+        if latin and squeezed:
+            self._holding("pinyin", squeezed, found)
+        return [self.entities[i] for i in sorted(found)]
+
+
+#: Indexes kept by this process: by build folder, and by store (weakly).
+_BY_FOLDER: dict[str, SearchIndex] = {}
+_BY_STORE: weakref.WeakKeyDictionary[object, SearchIndex] = weakref.WeakKeyDictionary()
+
+
+def _inner(source: object) -> object:
+    """The store behind deadline wrappers and graphs: one dataset, one index."""
+    for _ in range(4):
+        inner = getattr(source, "store", None)
+        if inner is None or not hasattr(inner, "query") or isinstance(inner, ox.Store):
+            break
+        source = inner
+    return source
+
+
+def load_index(source: _Source, folder: Path | None = None) -> SearchIndex:
+    """The search index of the dataset ``source`` answers from, loaded once per process.
+
+    With ``folder`` (a build's: its dataset never changes) it is read from
+    ``folder/search-index.json``, written there atomically on first use if absent;
+    without, it is read through SPARQL once per store whose dataset is fixed (a build's,
+    a remote endpoint's) and per call otherwise."""
+    from .fileio import atomic_write
+
+    inner = _inner(source)
+    if folder is not None:
+        key = str(folder)
+        index = _BY_FOLDER.get(key)
+        if index is None:
+            path = folder / INDEX_FILE
+            with contextlib.suppress(OSError):
+                index = SearchIndex.from_json(path.read_bytes())
+            if index is None:
+                index = SearchIndex.read(source)
+                with contextlib.suppress(OSError):  # a read-only cache still searches
+                    atomic_write(path, index.to_json())
+            if len(_BY_FOLDER) >= 8:
+                _BY_FOLDER.pop(next(iter(_BY_FOLDER)))
+            _BY_FOLDER[key] = index
+        with contextlib.suppress(TypeError):
+            _BY_STORE[inner] = index
+        return index
+    with contextlib.suppress(TypeError):
+        index = _BY_STORE.get(inner)
+        if index is not None:
+            return index
+    index = SearchIndex.read(source, pinyin=False)
+    if getattr(inner, "cacheable", False):
+        with contextlib.suppress(TypeError):
+            _BY_STORE[inner] = index
+    return index
+
+
+def index_of(source: _Source) -> SearchIndex:
+    """The index search reads for ``source``: the graph's own (its build's file), else
+    :func:`load_index` without a folder."""
+    own = getattr(source, "search_index", None)
+    if callable(own):
+        index: SearchIndex = own()
+        return index
+    return load_index(source)
+
+
+def _grade(query: str, squeezed: str, names: list[_Name], exact_kind: Kind, latin: bool):
     """The best (rank, matched text) of ``query`` against ``names`` and their pinyin."""
     best: tuple[int, int, str] | None = None
 
@@ -157,8 +361,8 @@ def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin:
         if best is None or cand < best:
             best = cand
 
-    for name in names:
-        folded = _fold(name)
+    for n in names:
+        name, folded = n.text, n.folded
         if folded == query:
             offer(exact_kind, name)
         elif folded.startswith(query):
@@ -166,7 +370,7 @@ def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin:
         elif query in folded:
             offer("substring", name)
         if latin and squeezed:
-            full, initials = pinyin_keys(name)
+            full, initials = n.keys()
             for key in full:
                 if key == squeezed:
                     offer(exact_kind, name)
@@ -182,7 +386,13 @@ def _grade(query: str, squeezed: str, names: list[str], exact_kind: Kind, latin:
     return best
 
 
-def find(source: _Source, text: str, limit: int = 20, type: str | None = None) -> list[Match]:
+def find(
+    source: _Source,
+    text: str,
+    limit: int = 20,
+    type: str | None = None,
+    index: SearchIndex | None = None,
+) -> list[Match]:
     """Entities whose zh/en labels, aliases or their pinyin match ``text``, best first.
 
     Parameters
@@ -195,6 +405,8 @@ def find(source: _Source, text: str, limit: int = 20, type: str | None = None) -
         At most this many matches.
     type : str, optional
         Only entities of this class (``ag:Alliance``, ``Alliance`` or an IRI).
+    index : SearchIndex, optional
+        The index to read (default :func:`index_of` ``source``).
 
     Returns
     -------
@@ -212,10 +424,10 @@ def find(source: _Source, text: str, limit: int = 20, type: str | None = None) -
     squeezed = _NOT_ALNUM.sub("", query)
     latin = not _CJK.search(query) and bool(squeezed)
     store = source
-    entities = _label_table(store)
+    idx = index if index is not None else index_of(source)
     wanted = class_iri(type, store) if type else None
     graded: list[tuple[tuple[int, int, str], _Entity]] = []
-    for e in entities.values():
+    for e in idx.candidates(query, squeezed, latin):
         a = _grade(query, squeezed, e.labels, "exact", latin)
         b = _grade(query, squeezed, e.aliases, "alias", latin)
         best = min((x for x in (a, b) if x is not None), default=None)
@@ -223,11 +435,12 @@ def find(source: _Source, text: str, limit: int = 20, type: str | None = None) -
             graded.append((best, e))
     if not graded:
         return []
-    graded.sort(key=lambda x: (x[0], x[1].zh or x[1].en or x[1].iri))
+    # the IRI last: equal names rank the same whichever order an engine listed them in
+    graded.sort(key=lambda x: (x[0], x[1].zh or x[1].en or x[1].iri, x[1].iri))
     if wanted is not None:
         graded = [x for x in graded if is_instance(store, x[1].iri, wanted)][:limit]
     graded = graded[:limit]
-    types = _types(store)
+    types = idx.types
     kinds = {v: k for k, v in RANK.items()}
     return [
         Match(
@@ -345,7 +558,9 @@ def is_instance(source: _Source, iri: str, cls: str) -> bool:
     return bool(source.query(ask, bindings=bindings).boolean)
 
 
-def resolve(source: _Source, text: str, type: str | None = None) -> str:
+def resolve(
+    source: _Source, text: str, type: str | None = None, index: SearchIndex | None = None
+) -> str:
     """One entity's IRI for an IRI, a prefixed name, a slug (``cqupt``) or a name.
 
     A name resolves when exactly one entity holds the best match (an exact label or alias
@@ -368,10 +583,11 @@ def resolve(source: _Source, text: str, type: str | None = None) -> str:
         if wanted is not None and not is_instance(store, iri, wanted):
             raise UsageError(f"{text!r} is not a {shorten(wanted)}")
         return iri
-    matches = find(store, stripped, limit=1000, type=wanted)
+    idx = index if index is not None else index_of(source)
+    matches = find(store, stripped, limit=1000, type=wanted, index=idx)
     if not matches:
-        near = suggest(store, stripped, type=wanted)
-        other = find(store, stripped, limit=3) if wanted is not None else []
+        near = suggest(store, stripped, type=wanted, index=idx)
+        other = find(store, stripped, limit=3, index=idx) if wanted is not None else []
         if other:
             shown = "; ".join(f"{m.label} <{shorten(m.iri)}> ({m.type or '?'})" for m in other)
             hint = "; ".join(f"{label} <{shorten(iri)}>" for iri, label in near)
@@ -394,25 +610,26 @@ def _class_shown(source: _Source, cls: str | None) -> str:
     return f"{shorten(cls)} ({label})" if label else shorten(cls)
 
 
-def _closeness(query: str, squeezed: str, latin: bool, name: str) -> float:
+def _closeness(query: str, squeezed: str, latin: bool, name: _Name) -> float:
     """How near ``name`` is to the search text, 0..1: the better of the spelling ratio
     (difflib), the share of the text's characters the name holds (a Chinese name that
     differs in one or two characters), and, for Latin text, the ratio to its pinyin."""
-    folded = _fold(name)
+    folded = name.folded
     best = difflib.SequenceMatcher(None, query, folded).ratio()
     if _CJK.search(query) and query:
         shared = sum(1 for ch in set(query) if ch in folded) / len(set(query))
         best = max(best, 0.9 * shared)
     if latin and squeezed:
-        full, initials = pinyin_keys(name)
+        full, initials = name.keys()
         for key in (*full, *initials):
             best = max(best, difflib.SequenceMatcher(None, squeezed, key).ratio())
     return best
 
 
 def suggest(
-    source: _Source, text: str, n: int = 3, type: str | None = None, cutoff: float = 0.5
-) -> list[tuple[str, str]]:
+    source: _Source, text: str, n: int = 3, type: str | None = None, cutoff: float = 0.5,
+    index: SearchIndex | None = None,
+) -> list[tuple[str, str]]:  # fmt: skip
     """The ``n`` entities (IRI, label) whose names come nearest ``text`` when nothing
     matches it: by edit distance, shared characters or pinyin; only instances of ``type``
     when given. Best first; empty if none comes within ``cutoff``.
@@ -426,7 +643,8 @@ def suggest(
     squeezed = _NOT_ALNUM.sub("", query)
     latin = not _CJK.search(query) and bool(squeezed)
     scored: list[tuple[float, str, str]] = []
-    for e in _label_table(source).values():
+    idx = index if index is not None else index_of(source)
+    for e in idx.entities:
         score = max(
             (_closeness(query, squeezed, latin, nm) for nm in (*e.labels, *e.aliases)),
             default=0.0,
@@ -578,11 +796,11 @@ def readable_label(source: _Source, iri: str) -> str | None:
     return f"{cls}：{' · '.join(names)}" if cls else " · ".join(names)
 
 
-def describe(source: _Source, entity: str) -> Description:
+def describe(source: _Source, entity: str, index: SearchIndex | None = None) -> Description:
     """Every fact in and out of ``entity`` (IRI, slug or a name that resolves to one),
     with labels, and the evidence quote and source of each fact that has them."""
     store = source
-    iri = resolve(store, entity)
+    iri = resolve(store, entity, index=index)
     e = ox.NamedNode(iri)
     zh = en = other = None
     types: list[str] = []

@@ -13,20 +13,21 @@ about the data (labels, types, classes, property labels) it reads from the graph
 from __future__ import annotations
 
 import weakref
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from .. import internal
 from ..catalogue import Source, most_specific_types, names
 from ..errors import UsageError
 from ..namespaces import AG, ORG, RDF, shorten
 from ..search import class_iri
-from .metrics import paused_gc
+from .arrays import ArrayGraph
 
 __all__ = [
     "PROJECTIONS",
@@ -391,12 +392,18 @@ def two_mode(
     ``bipartite`` (0 alliance, 1 organisation); ``position`` holds a membership role such
     as 理事长单位 where an import recorded one.
     """
-    f = _filters(filters, **kw)
+    return _two_mode(g, _filters(filters, **kw), roles, evidence=True)
+
+
+def _two_mode(g: Source, f: Filters, roles: Iterable[str], evidence: bool) -> nx.Graph:
+    """:func:`two_mode`; without ``evidence`` the edges' quotes are left "" (the derived
+    projections drop them, and reading every provenance record took 6 to 12 s at 10x)."""
     wanted = [r for r in ROLES if r in set(roles)]
     if not wanted:
         raise UsageError(f"no known role in {list(roles)}; expected lead, supporting, member")
     cat = catalogue(g)
-    cat.load_evidence(g)
+    if evidence:
+        cat.load_evidence(g)
     G = nx.Graph(projection="two-mode")
     for (a, o), found in sorted(_memberships(g, cat, f).items()):
         mine = [r for r in wanted if r in found]
@@ -405,7 +412,7 @@ def two_mode(
         _add_node(G, cat, a, bipartite=0)
         _add_node(G, cat, o, bipartite=1)
         role = mine[0]
-        attrs = cat.edge_attrs(a, ROLES[role], o)
+        attrs = cat.edge_attrs(a, ROLES[role], o) if evidence else {}
         G.add_edge(
             a,
             o,
@@ -437,33 +444,45 @@ def comembership(
     """Organisations linked when they share alliances; ``weight`` counts the shared ones.
 
     Nodes carry ``alliances`` (how many alliances each organisation is in). Edges are
-    derived, not stated: ``predicate`` is "" and ``label`` says 共同成员.
+    derived, not stated: ``predicate`` is "" and ``label`` says 共同成员. The graph is an
+    :class:`~.arrays.ArrayGraph` (7.4 M edges at 10x scale stay arrays until walked).
     """
-    B = two_mode(g, filters, roles, **kw)
+    B = _two_mode(g, _filters(filters, **kw), roles, evidence=False)
     return comembership_from(B, min_shared)
 
 
-def comembership_from(B: nx.Graph, min_shared: int = 1) -> nx.Graph:
-    """The co-membership projection of a two-mode graph (see :func:`comembership`)."""
+#: The attributes every co-membership edge carries besides its weight.
+COMEMBER_EDGE = {"predicate": "", "label": "共同成员", "label_en": "co-members", "evidence": "",
+                 "source": ""}  # fmt: skip
+
+
+def comembership_from(B: nx.Graph, min_shared: int = 1) -> ArrayGraph:
+    """The co-membership projection of a two-mode graph (see :func:`comembership`): the
+    member pairs of each alliance counted as arrays (B·Bᵀ without the diagonal), 1 s for
+    the 7.4 M pairs at 10x where a Counter of tuples took 28 s with the graph."""
     alliances, members = _sides(B)
-    pairs: Counter = Counter()
-    with paused_gc():
-        for a in alliances:
-            pairs.update(combinations(members[a], 2))
-    G = nx.Graph(projection="comembership")
-    for n, d in sorted(B.nodes(data=True)):
-        if d.get("bipartite") == 1:
-            attrs = {k: v for k, v in d.items() if k != "bipartite"}
-            G.add_node(n, **attrs, alliances=B.degree(n))
-    edge = {"predicate": "", "label": "共同成员", "label_en": "co-members", "evidence": ""}
-    # Pairs come in a deterministic order (alliances and members sorted): no sort needed.
-    with paused_gc():
-        G.add_edges_from(
-            (u, v, {**edge, "source": "", "weight": w})
-            for (u, v), w in pairs.items()
-            if w >= min_shared
-        )
-    return G
+    nodes = [
+        (n, {**{k: v for k, v in d.items() if k != "bipartite"}, "alliances": B.degree(n)})
+        for n, d in sorted(B.nodes(data=True))
+        if d.get("bipartite") == 1
+    ]
+    index = {n: i for i, (n, _) in enumerate(nodes)}
+    for a in alliances:  # a member that is itself an alliance joins without attributes
+        for m in members[a]:
+            if m not in index:
+                index[m] = len(nodes)
+                nodes.append((m, {}))
+    n = len(nodes)
+    codes = [np.zeros(0, np.int64)]
+    for a in alliances:
+        ids = np.unique(np.fromiter((index[m] for m in members[a]), np.int64))
+        i, j = np.triu_indices(len(ids), 1)
+        codes.append(ids[i] * n + ids[j])
+    pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
+    keep = counts >= min_shared
+    pairs, counts = pairs[keep], counts[keep]
+    return ArrayGraph.from_arrays(nodes, pairs // n, pairs % n, counts, COMEMBER_EDGE,
+                                  projection="comembership")  # fmt: skip
 
 
 def alliance_overlap(
@@ -471,7 +490,7 @@ def alliance_overlap(
 ) -> nx.Graph:
     """Alliances linked by shared members: ``weight`` = shared count, ``jaccard`` = share
     of the union. Nodes carry ``members`` (how many organisations each alliance has)."""
-    B = two_mode(g, filters, roles, **kw)
+    B = _two_mode(g, _filters(filters, **kw), roles, evidence=False)
     return alliance_overlap_from(B)
 
 

@@ -11,6 +11,8 @@
 - :func:`full_tables`: the whole graph as two CSV texts (nodes with an integer ``id``,
   edges by those ids), so a reduced view can still hand over every edge.
 
+Each works on the graph's edges as arrays (:func:`~.arrays.edge_arrays`), read straight
+from an :class:`~.arrays.ArrayGraph`: the 7.4 M co-membership edges at 10x in seconds.
 Nothing here changes the graph it is given.
 
 >>> import networkx as nx
@@ -22,13 +24,15 @@ Nothing here changes the graph it is given.
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 from collections import defaultdict
 from collections.abc import Hashable
 from typing import Any
 
 import networkx as nx
+import numpy as np
+
+from .arrays import ArrayGraph, edge_arrays, int_csv
 
 __all__ = ["BACKBONE_RULE", "backbone", "collapse_communities", "full_tables"]
 
@@ -39,43 +43,54 @@ BACKBONE_RULE = (
 )
 
 
-def _weight(d: dict[str, Any], weight: str) -> float:
-    try:
-        return float(d.get(weight, 1) or 0)
-    except (TypeError, ValueError):
-        return 1.0
-
-
 def backbone(G: nx.Graph, k: int = 2, *, weight: str = "weight") -> nx.Graph:
     """A copy of ``G`` with every node and only the edges that are among the ``k``
     strongest of at least one of their ends (the rule in the module docstring).
-    ``G.graph["backbone"]`` records ``k``, the rule and the edge counts (kept, total)."""
+    ``G.graph["backbone"]`` records ``k``, the rule and the edge counts (kept, total).
+    Ranked as arrays (:func:`~.arrays.edge_arrays`): 7.4 M edges in a few seconds."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    multi = G.is_multigraph()
-    edges = list(G.edges(keys=True, data=True) if multi else G.edges(data=True))
-    degree = dict(G.degree())
-    incident: dict[Hashable, list[tuple[float, int, str, int]]] = defaultdict(list)
-    for i, e in enumerate(edges):
-        u, v, d = e[0], e[1], e[-1]
-        w = _weight(d, weight)
-        if u == v:
-            continue
-        # sort key, smallest first: higher weight, higher neighbour degree, lower key
-        incident[u].append((-w, -degree[v], str(v), i))
-        incident[v].append((-w, -degree[u], str(u), i))
-    keep: set[int] = set()
-    for ranked in incident.values():
-        keep.update(item[3] for item in heapq.nsmallest(k, ranked))
-    H = G.__class__()
+    E = edge_arrays(G, weight)
+    n = len(E.keys)
+    degree = np.bincount(E.src, minlength=n) + np.bincount(E.dst, minlength=n)
+    by_text = sorted(range(n), key=lambda i: str(E.keys[i]))
+    text_rank = np.empty(n, np.int64)
+    text_rank[by_text] = np.arange(n)
+    ids = np.flatnonzero(E.src != E.dst)  # self-loops are never kept
+    loops = len(ids) < len(E.src)
+    src, dst = (E.src[ids], E.dst[ids]) if loops else (E.src, E.dst)
+    node, other = np.concatenate([src, dst]), np.concatenate([dst, src])
+    edge = np.concatenate([ids, ids])
+    w = E.weight[ids] if loops else E.weight
+    if len(w) and np.all(w == np.floor(w)) and w.max() - w.min() < 2**20:  # counts, as a rule
+        levels, by_weight = int(w.max() - w.min()) + 1, (w.max() - w).astype(np.int64)
+    else:
+        distinct, inverse = np.unique(w, return_inverse=True)
+        levels, by_weight = len(distinct), len(distinct) - 1 - inverse
+    heavier = np.concatenate([by_weight, by_weight])
+    top = int(degree.max(initial=0))
+    # per node, smallest first: higher weight, higher neighbour degree, lower key as text;
+    # parallel edges stay in edge order (a stable sort of one integer key: 14.8 M entries
+    # at 10x in about a second where a five-key lexsort took eight)
+    rank = (heavier * (top + 1) + (top - degree[other])) * n + text_rank[other]
+    span = levels * (top + 1) * n
+    if n * span < 2**62:
+        order = np.argsort(node * span + rank, kind="stable")
+    else:  # too large for one integer key
+        order = np.lexsort((edge, text_rank[other], -degree[other], heavier, node))
+    node, edge = node[order], edge[order]
+    counts = np.bincount(node, minlength=n)
+    first = np.cumsum(counts) - counts
+    keep = np.unique(edge[np.arange(len(node)) - first[node] < k])
+    H = nx.Graph() if isinstance(G, ArrayGraph) else G.__class__()
     H.graph.update(G.graph)
     H.add_nodes_from(G.nodes(data=True))
-    for i in sorted(keep):
-        e = edges[i]
-        if multi:
-            H.add_edge(e[0], e[1], key=e[2], **e[3])
+    for i in keep.tolist():
+        u, v, key, d = E.data(i)
+        if key is None:
+            H.add_edge(u, v, **d)
         else:
-            H.add_edge(e[0], e[1], **e[2])
+            H.add_edge(u, v, key=key, **d)
     H.graph["backbone"] = {
         "k": k,
         "rule": BACKBONE_RULE.format(k=k),
@@ -98,22 +113,26 @@ def collapse_communities(
     members: dict[Any, list[Hashable]] = defaultdict(list)
     for n, c in of.items():
         members[c].append(n)
+    values = sorted(members, key=str)
+    code = {c: i for i, c in enumerate(values)}
     C = nx.Graph()
-    for c in sorted(members, key=str):
+    for c in values:
         ms = sorted(members[c], key=str)
         C.add_node(c, members=ms, size=len(ms), internal_edges=0)
-    for u, v, d in G.edges(data=True):
-        cu, cv = of.get(u), of.get(v)
-        if cu is None or cv is None:
-            continue
-        if cu == cv:
-            C.nodes[cu]["internal_edges"] += 1
-            continue
-        if C.has_edge(cu, cv):
-            C[cu][cv]["weight"] += _weight(d, weight)
-            C[cu][cv]["edges"] += 1
-        else:
-            C.add_edge(cu, cv, weight=_weight(d, weight), edges=1)
+    E = edge_arrays(G, weight)
+    where = np.array([code[of[n]] if n in of else -1 for n in E.keys], np.int64)
+    cu, cv = where[E.src], where[E.dst]
+    both = (cu >= 0) & (cv >= 0)
+    inside = both & (cu == cv)
+    for i, count in enumerate(np.bincount(cu[inside], minlength=len(values)).tolist()):
+        C.nodes[values[i]]["internal_edges"] = count
+    across = both & (cu != cv)
+    lo, hi = np.minimum(cu, cv)[across], np.maximum(cu, cv)[across]
+    pairs, inverse = np.unique(lo * len(values) + hi, return_inverse=True)
+    sums = np.bincount(inverse, weights=E.weight[across], minlength=len(pairs))
+    counts = np.bincount(inverse, minlength=len(pairs))
+    for p, s, c in zip(pairs.tolist(), sums.tolist(), counts.tolist(), strict=True):
+        C.add_edge(values[p // len(values)], values[p % len(values)], weight=s, edges=c)
     return C
 
 
@@ -129,7 +148,10 @@ def full_tables(G: nx.Graph, node_attrs: tuple[str, ...] = ()) -> tuple[str, str
         extra = [d.get(a, "") for a in node_attrs]
         w.writerow([index[n], n, d.get("label", ""), d.get("label_en", ""), d.get("type", ""),
                     *extra])  # fmt: skip
-    lines = ["source,target,weight"]
-    for u, v, d in G.edges(data=True):
-        lines.append(f"{index[u]},{index[v]},{_weight(d, 'weight'):g}")
-    return nodes.getvalue(), "\n".join(lines) + "\n"
+    E = edge_arrays(G, "weight")
+    header = "source,target,weight\n"
+    if len(E.weight) and np.all(E.weight >= 0) and np.all(E.weight == np.floor(E.weight)):
+        return nodes.getvalue(), header + int_csv([E.src, E.dst, E.weight.astype(np.int64)])
+    lines = [f"{s},{t},{x:g}\n" for s, t, x in zip(E.src.tolist(), E.dst.tolist(),
+                                                   E.weight.tolist(), strict=True)]  # fmt: skip
+    return nodes.getvalue(), header + "".join(lines)

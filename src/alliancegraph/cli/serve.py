@@ -95,6 +95,22 @@ from .common import open_graph, reported, root_option
     show_default=True,
     help="Queries that may wait for a worker, in all (503 with Retry-After past it).",
 )
+@click.option(
+    "--store",
+    type=click.Choice(config.STORE_CHOICES),
+    default=None,
+    help="Where the query workers answer from: memory (a copy each, several times faster), "
+    "disk (the read-only store), auto: memory when the copies fit --memory-budget "
+    "(default $ALLIANCEGRAPH_STORE, else auto).",
+)
+@click.option(
+    "--memory-budget",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MB",
+    help="Memory the workers' in-memory copies may take in all (default "
+    "$ALLIANCEGRAPH_MEMORY_BUDGET, else a quarter of RAM).",
+)
 @click.option("--cors", is_flag=True, help="Let web pages on other origins call /sparql.")
 @click.option(
     "--allow-service",
@@ -129,6 +145,8 @@ def serve(
     max_response_bytes: int,
     per_client: int,
     queue: int,
+    store: str | None,
+    memory_budget: int | None,
     cors: bool,
     allow_service: bool,
     expose: bool,
@@ -173,6 +191,8 @@ def serve(
             cors=cors,
             allow_service=allow_service,
             allowed_hosts=config.allowed_hosts(allowed_host),
+            store=config.store_choice(store),
+            memory_budget=config.memory_budget(memory_budget),
         )
         g = open_graph(root, cache, endpoint=endpoint, timeout=seconds)
         with suppress(KeyboardInterrupt):

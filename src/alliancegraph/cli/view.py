@@ -44,6 +44,9 @@ SUFFIXES = (".html", ".htm", ".png", ".svg")
 @click.option("--engine", type=click.Choice(["vis", "pyvis"]), default="vis", show_default=True,
               help="HTML writer for network views: our page, or pyvis's Network "
               "(View.to_pyvis(), offline).")  # fmt: skip
+@click.option("--full", is_flag=True,
+              help="Co-membership: draw every edge, no reduction above the size budget "
+              "(a large graph makes a page of tens of MB that opens slowly).")  # fmt: skip
 @query_options(default_timeout=None)
 @root_option
 def view(
@@ -55,6 +58,7 @@ def view(
     radius: int,
     seed: int,
     engine: str,
+    full: bool,
     timeout: float | None,
     endpoint: str | None,
     root: Path | None,
@@ -90,6 +94,12 @@ def view(
         options["seed"] = seed
     targets = list(outs) or [Path(f"{kind}.html")]
     with reported():
+        if full and kind not in ("co-membership", "comembership"):
+            raise UsageError("--full applies to the co-membership view")
+        if full:
+            options["reduce"] = False
+            click.echo("warning: --full draws every edge: above 5,000 edges the page can be "
+                       "tens of MB and slow to open", err=True)  # fmt: skip
         for t in targets:
             if t.suffix.lower() not in SUFFIXES:
                 raise UsageError(f"cannot write a view as {t.name!r}: use .html, .png or .svg")

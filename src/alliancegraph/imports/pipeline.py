@@ -2,7 +2,8 @@
 or nothing:
 
     read -> (already imported? stop) -> build the current graph -> check -> compile
-    -> validate the new subgraph -> write the layer and list it -> rebuild -> report
+    -> validate the new subgraph -> write the layer and list it -> append it to the
+    build it was checked against (``build.append_layer``) -> report
 
 What differs between a member list and a synthetic folder is an :class:`ImportSource`:
 how its bytes are read and named, what it checks against the graph, and how it compiles
@@ -30,7 +31,7 @@ import pyoxigraph as ox
 
 from ..build import Cache, build, ensure_built, validate_subgraph
 from ..errors import AllianceGraphError, UsageError
-from ..members import CompiledImport, Index, MemberCompiler, Progress, read_table
+from ..members import CompiledImport, Index, MemberCompiler, Progress, QuadBuffer, read_table
 from ..members.resolver import ask
 from ..namespaces import AGR, GRAPH_IMPORT_PREFIX, expand
 from .manifest import ImportRecord, ImportStore, inputs_for, sha256
@@ -173,8 +174,11 @@ def _run_locked(
     t1 = time.perf_counter()
     nquads = out.quads.nquads()
     shapes = inputs.ontology_dir / "shapes.ttl"
-    validate_subgraph(nquads, context, shapes, out.origins, out.fact_origins, progress)
+    checked = validate_subgraph(nquads, context, shapes, out.origins, out.fact_origins, progress)
     del context, base
+    quads = len(out.quads)
+    out.quads = QuadBuffer()  # the layer's bytes are ``nquads``: one copy, not two
+    out.origins, out.fact_origins = {}, {}
     t2 = time.perf_counter()
     record: ImportRecord = {
         "id": import_id,
@@ -184,7 +188,7 @@ def _run_locked(
         "alliance": source.alliance,
         "source": source.title,
         "rows": out.rows,
-        "quads": len(out.quads),
+        "quads": quads,
         "new": out.new,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "layer": f"{import_id}.nq",
@@ -192,8 +196,10 @@ def _run_locked(
         "layer_sha256": sha256(nquads),
     }
     store.add(record, nquads)
+    del nquads
     try:
-        key = build(inputs_for(root, store.home), cache).key
+        # appended to the build the import was checked against (build.append_layer)
+        key = build(inputs_for(root, store.home), cache, checked=checked).key
     except BaseException:
         store.remove(import_id)
         raise
@@ -202,7 +208,7 @@ def _run_locked(
         import_id,
         True,
         rows=out.rows,
-        quads=len(out.quads),
+        quads=quads,
         new=out.new,
         linked=out.linked,
         aliases=out.aliases,

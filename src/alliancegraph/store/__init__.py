@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from ..errors import UsageError
 from .base import Bindings, DeadlineStore, Store, check_bindings, syntax_error
 from .binding import query_form, with_values
-from .embedded import EmbeddedStore
+from .embedded import BYTES_PER_QUAD, EmbeddedStore, choose_kind, memory_needed
 
 if TYPE_CHECKING:
     from .publish import PublishReport, gsp_urls, publish_dataset
@@ -51,6 +51,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "BYTES_PER_QUAD",
     "RETRY_STATUS",
     "Bindings",
     "DeadlineStore",
@@ -63,7 +64,9 @@ __all__ = [
     "Transport",
     "Unreachable",
     "check_bindings",
+    "choose_kind",
     "gsp_urls",
+    "memory_needed",
     "open_store",
     "parse_response",
     "publish_dataset",

@@ -153,11 +153,14 @@ def reduced_spec(G: nx.Graph, **kw: Any) -> Spec:
         G, tuple(a for a in (attr, size_by) if isinstance(a, str) and a != "degree")
     )
     stem = spec.kind.replace(" ", "-") or "graph"
+    raw = edges_csv.encode()
+    # a table that cannot be embedded anyway is compressed fast (95 MB at 10x: 0.5 s at
+    # level 1, 20 % larger than level 6's 2.5 s)
+    level = 6 if len(raw) <= 10 * EMBED_MAX_BYTES else 1
     files = [
         (f"{stem}-nodes.csv", "text/csv;charset=utf-8", nodes_csv.encode("utf-8")),
-        (f"{stem}-edges.csv.gz", "application/gzip",
-         gzip.compress(edges_csv.encode(), 6, mtime=0)),
-    ]  # fmt: skip
+        (f"{stem}-edges.csv.gz", "application/gzip", gzip.compress(raw, level, mtime=0)),
+    ]
     for name, mime, payload in files:
         if len(payload) <= EMBED_MAX_BYTES:
             spec.downloads.append((name, _data_uri(mime, payload)))

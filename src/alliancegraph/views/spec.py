@@ -342,6 +342,9 @@ def build_spec(
     if size_by is not None and not isinstance(size_by, Mapping):
         metric = METRIC_NAMES[lang].get(size_by, size_by.replace("_", " "))
         size_note = text["size_by"].format(metric=metric)
+        method = (G.graph.get("methods") or {}).get(size_by)
+        if method:  # as analysis measured it: exact, or sampled with k and seed
+            size_note += f" · {method}"
 
     # Categorical colouring (communities): most populous value gets the first colour.
     colors: dict[Hashable, str] = {}

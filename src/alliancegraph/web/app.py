@@ -81,10 +81,15 @@ async def sparql(request: Request) -> Response:
         body = b""
         if request.method == "POST":
             body = await read_body(request, settings.max_request_bytes)
+        accept = request.headers.get("accept", "")
         op = await engine.read(
-            request.method, params, request.headers.get("content-type", ""), body
+            request.method, params, request.headers.get("content-type", ""), body, accept
         )
-        await engine.answer(ticket, op, request.headers.get("accept", ""))
+        etag = engine.etag(op.query, accept, op.format)
+        if etag is not None and etag in request.headers.get("if-none-match", ""):
+            engine.release(ticket)
+            return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
+        await engine.answer(ticket, op, accept, fresh=wants_fresh(request))
     except AllianceGraphError as e:
         if ticket is not None:
             engine.release(ticket, e)
@@ -99,11 +104,23 @@ async def sparql(request: Request) -> Response:
     media = protocol.content_type(reply.fmt)
     if ticket.body is not None:
         engine.release(ticket)
+        if etag is not None and reply.cut is None:  # the same answer for as long as it runs
+            headers["ETag"] = etag
         return Response(ticket.body, media_type=media, headers=headers)
     if reply.length is not None:
         headers["Content-Length"] = str(reply.length)
     return Streamed(engine.body(ticket), media_type=media, headers=headers,
                     done=lambda: engine.release(ticket))  # fmt: skip
+
+
+def wants_fresh(request: Request) -> bool:
+    """Whether the client asked for an answer not served from a cache: ``Cache-Control:
+    no-cache`` or ``no-store`` (RFC 9111), or HTTP/1.0's ``Pragma: no-cache``."""
+    control = request.headers.get("cache-control", "").lower()
+    directives = {d.strip().split("=", 1)[0] for d in control.split(",")}
+    return bool(directives & {"no-cache", "no-store"}) or (
+        "no-cache" in request.headers.get("pragma", "").lower()
+    )
 
 
 class Streamed(StreamingResponse):
@@ -240,9 +257,17 @@ def serve(
     )
     for line in security_notes(app.state.engine, host, bound):
         announce(line)
+    announce(store_note(app.state.engine))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
+
+
+def store_note(engine: Engine) -> str:
+    """Where the server's queries are answered, said at start: the store, in memory or on
+    disk, with the memory budget it was chosen by."""
+    where = engine.source.store.describe_location()
+    return engine.store_note or f"store: {engine.store_kind} ({where})"
 
 
 def security_notes(engine: Engine, host: str, port: int) -> list[str]:
@@ -287,4 +312,5 @@ __all__ = [
     "security_notes",
     "serve",
     "status_of",
+    "store_note",
 ]

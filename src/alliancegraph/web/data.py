@@ -122,11 +122,16 @@ def _unique(items: list[Any]) -> list[Any]:
 
 class Cache:
     """A small LRU of answers that are costly to make (rendered views, the class of every
-    entity), one per server: the store is read-only, so an entry never goes stale."""
+    entity, whole SPARQL answers), one per server: the store is read-only, so an entry
+    never goes stale. At most ``size`` entries and, with ``max_bytes``, that many bytes in
+    all (an entry larger than an eighth of it is not kept)."""
 
-    def __init__(self, size: int = 64):
+    def __init__(self, size: int = 64, max_bytes: int | None = None):
         self.size = size
+        self.max_bytes = max_bytes
         self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.sizes: dict[Hashable, int] = {}
+        self.bytes = 0
         self.lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
@@ -135,11 +140,33 @@ class Cache:
                 self.items.move_to_end(key)
                 return self.items[key]
         value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+        self.put(key, value)
         return value
+
+    def peek(self, key: Hashable) -> Any:
+        """The entry of ``key`` (now the most recent), or None."""
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: Hashable, value: Any, nbytes: int = 0) -> bool:
+        """Keep ``value`` (``nbytes`` long); whether it was kept."""
+        if self.max_bytes is not None and nbytes > self.max_bytes // 8:
+            return False
+        with self.lock:
+            self.bytes += nbytes - self.sizes.get(key, 0)
+            self.items[key] = value
+            self.items.move_to_end(key)
+            self.sizes[key] = nbytes
+            while self.items and (
+                len(self.items) > self.size
+                or (self.max_bytes is not None and self.bytes > self.max_bytes)
+            ):
+                old, _ = self.items.popitem(last=False)
+                self.bytes -= self.sizes.pop(old, 0)
+        return True
 
 
 # -- home and alliances -----------------------------------------------------------------------

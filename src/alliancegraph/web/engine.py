@@ -8,7 +8,8 @@ regardless, so other requests keep being served while a runaway query runs and a
 is stopped. Everything the pages ask goes through the :class:`AllianceGraph` API.
 
 Fair under load: reading a query and checking it (update? SERVICE?) runs in a thread of
-its own small pool, never on the event loop; each client (by IP address) may have
+its own small pool when the request is long (on the event loop up to :data:`INLINE`);
+each client (by IP address) may have
 ``per_client`` queries admitted at once (429 past it), and at most ``workers + queue``
 are admitted in all (503 past it), both with ``Retry-After``; :class:`Fairness` sends
 queries expected to be slow (their client's or their text's recent ones were) only to the
@@ -40,6 +41,10 @@ T = TypeVar("T")
 
 #: Seconds the web layer waits beyond the store's own deadline before answering anyway.
 GRACE = 1.0
+#: Characters of a request read and checked on the event loop itself: reading and checking
+#: is linear in the text, and 16 K of it costs far less than the hop to a thread (about
+#: 1 ms each under load: bench_serve's profile); longer texts go to a thread.
+INLINE = 16 << 10
 
 
 @dataclass
@@ -71,6 +76,13 @@ class Settings:
     #: Host names answered besides loopback and the address connected to (``NAME`` any
     #: port, ``NAME:PORT``); see :mod:`.guard`.
     allowed_hosts: tuple[str, ...] = ()
+    #: which store the query workers answer from: auto (in memory when ``workers`` copies
+    #: fit ``memory_budget`` MB, default :func:`alliancegraph.config.memory_budget`),
+    #: memory or disk
+    store: str = "auto"
+    memory_budget: int | None = None
+    #: bytes of whole answers kept to answer the same request again (0: none)
+    result_cache_bytes: int = 64 << 20
 
 
 class Busy(ProtocolError):
@@ -224,17 +236,33 @@ class Engine:
         self.pool: WorkerPool | None = None
         #: rendered views and the class of every entity (the store is read-only)
         self.cache = Cache()
+        #: whole answers by (dataset, query, accept, format): a build's dataset never
+        #: changes, so an answer is good for as long as this server runs
+        self.results = Cache(100_000, settings.result_cache_bytes)
+        #: the dataset's identity (a build's key); None: it may change (a remote endpoint),
+        #: so answers are neither kept nor tagged
+        self.dataset = _dataset_id(graph)
         #: What pages, search and the library ask: every query under the deadline.
         self.graph = graph.with_deadline(settings.timeout)
+        #: where the workers answer from ("memory" or "disk"), and why, once started
+        self.store_kind = graph.store_kind
+        self.store_note = ""
 
     def start(self) -> None:
-        """Start the worker processes (on an on-disk store); called when the server starts."""
+        """Start the worker processes (on an embedded build); called when the server
+        starts. They answer from in-memory copies when ``workers`` of them fit the
+        memory budget (each loads the build's N-Quads itself), else from the store on
+        disk."""
         threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up").start()
-        path = self.source.store_path
+        b = self.source.build
+        path = self.source.store_path or (b.store_path if b is not None else None)
         if path is not None and self.pool is None and self.settings.pool:
+            s = self.settings
+            kind, self.store_note = self.source.store_plan(s.store, s.memory_budget, s.workers)
+            self.store_kind = kind
             self.pool = WorkerPool(
-                path, self.settings.workers, self.settings.worker_memory,
-                isolate=not self.settings.allow_service,
+                path, s.workers, s.worker_memory, isolate=not s.allow_service,
+                folder=b.path if kind == "memory" and b is not None else None,
             )  # fmt: skip
             self.graph = AllianceGraph(
                 PooledStore(self.pool, self.settings.timeout), self.source.build,
@@ -266,23 +294,40 @@ class Engine:
         self.admission.leave(ticket.client)
 
     async def read(
-        self, method: str, params: dict[str, list[str]], content_type: str, body: bytes
-    ) -> Operation:
-        """The query a request carries, read and checked off the event loop."""
+        self, method: str, params: dict[str, list[str]], content_type: str, body: bytes,
+        accept: str = "",
+    ) -> Operation:  # fmt: skip
+        """The query a request carries, read and checked (off the event loop when long).
+        A request whose answer is kept was checked when it was answered."""
 
         def read_and_check() -> Operation:
             op = protocol.operation(method, params, content_type, body)
-            self.check(op.query)
+            key = self.result_key(op.query, accept, op.format)
+            if key is None or self.results.peek(key) is None:
+                self.check(op.query)
             return op
 
+        size = len(body) + sum(len(v) for values in params.values() for v in values)
+        if size <= INLINE:
+            return read_and_check()
         return await anyio.to_thread.run_sync(read_and_check, limiter=self.checker)
 
-    async def answer(self, ticket: Ticket, op: Operation, accept: str) -> Ticket:
+    async def answer(
+        self, ticket: Ticket, op: Operation, accept: str, fresh: bool = False
+    ) -> Ticket:
         """Start answering ``op`` for ``ticket``: once this returns, ``ticket.reply`` has
-        the format and, for a short answer, ``ticket.body`` the whole body."""
+        the format and, for a short answer, ``ticket.body`` the whole body. ``fresh``: the
+        client asked for an answer not served from the cache (``Cache-Control: no-cache``);
+        the query runs, and its answer is kept for the next request."""
         s = self.settings
         request = ("protocol", op.query, accept, op.format, s.max_rows, s.max_response_bytes)
         ticket.text = op.query
+        key = self.result_key(op.query, accept, op.format)
+        kept = self.results.peek(key) if key is not None and not fresh else None
+        if kept is not None:
+            ticket.reply = Whole(kept)
+            ticket.body = kept.body
+            return ticket
         fast = self.fairness.expects_fast(ticket.client, op.query)
 
         def leased() -> None:
@@ -298,9 +343,28 @@ class Engine:
             ticket.reply = reply
             if not reply.streamed and (reply.length or 0) <= WINDOW:
                 ticket.body = b"".join(reply.chunks())
+                if key is not None and reply.cut is None:  # never a cut answer
+                    self.results.put(key, Answer(reply.fmt, ticket.body), len(ticket.body))
 
         await self.run(start)
         return ticket
+
+    def result_key(self, query: str, accept: str, fmt: str | None) -> tuple | None:
+        """The key of an answer in :attr:`results` (None: not kept): the dataset, the
+        query text, the Accept header and the format asked, and the caps it was cut at."""
+        if self.dataset is None or not self.settings.result_cache_bytes:
+            return None
+        s = self.settings
+        return (self.dataset, query, accept, fmt, s.max_rows, s.max_response_bytes)
+
+    def etag(self, query: str, accept: str, fmt: str | None) -> str | None:
+        """The ETag of an answer: one per dataset and request (None: the dataset may
+        change)."""
+        key = self.result_key(query, accept, fmt)
+        if key is None:
+            return None
+        digest = hashlib.blake2b(repr(key).encode("utf-8", "replace"), digest_size=12)
+        return f'"{self.dataset}-{digest.hexdigest()}"'
 
     async def body(self, ticket: Ticket) -> Any:
         """The rest of an answer, chunk by chunk, read in a thread."""
@@ -341,6 +405,15 @@ class Engine:
                 )
         except TimeoutError:
             raise QueryTimeout(round(time.perf_counter() - started, 1)) from None
+
+
+def _dataset_id(graph: AllianceGraph) -> str | None:
+    """What identifies the dataset ``graph`` answers from for as long as it runs: its
+    build's key, or the path of its read-only store; None for anything else."""
+    if graph.build is not None:
+        return graph.build.key
+    path = graph.store_path
+    return hashlib.blake2b(str(path).encode(), digest_size=8).hexdigest() if path else None
 
 
 def _warm_up() -> None:

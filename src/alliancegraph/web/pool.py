@@ -164,11 +164,13 @@ def _stream(graph: AllianceGraph, request: Request, conn: Connection) -> None:
 
 
 def _serve(  # pragma: no cover - in the worker process
-    path: str, conn: Connection, memory: int, parent: int, isolate: bool = False
-) -> None:
+    path: str, conn: Connection, memory: int, parent: int, isolate: bool = False,
+    folder: str | None = None,
+) -> None:  # fmt: skip
     """A worker: cut itself off the network (``isolate``, :mod:`alliancegraph.sandbox`:
     first, while it has one thread), die with the server, open the graph's store
-    read-only, limit memory, then answer requests until the pipe closes."""
+    read-only (or, given the build ``folder``, load its in-memory copy), limit memory,
+    then answer requests until the pipe closes."""
     import signal
 
     if isolate:
@@ -183,7 +185,10 @@ def _serve(  # pragma: no cover - in the worker process
 
     from ..graph import AllianceGraph
 
-    graph = AllianceGraph.open_store(path)
+    if folder:
+        graph = AllianceGraph.open_build_folder(folder, store="memory")
+    else:
+        graph = AllianceGraph.open_store(path)
     limits.limit_memory(memory)
     conn.send(("ready", None))
     while True:
@@ -248,14 +253,21 @@ class _Waiter:
 class WorkerPool:
     """``size`` worker processes on the read-only store at ``path``, each allowed
     ``memory`` MB; with two or more, one is reserved for queries expected to be fast.
+    Given the build ``folder``, each worker answers from its own in-memory copy of the
+    build's dataset instead (4-8x faster per query; the caller checks the budget).
 
     >>> pool = WorkerPool(build.store_path, size=2)  # doctest: +SKIP
     >>> pool.call(("query", sparql, None, None), timeout=5)  # doctest: +SKIP
     <QueryResult …>
     """
 
-    def __init__(self, path: Path, size: int = 4, memory: int = MEMORY, isolate: bool = True):
+    def __init__(
+        self, path: Path, size: int = 4, memory: int = MEMORY, isolate: bool = True,
+        folder: Path | None = None,
+    ):  # fmt: skip
         self.path = Path(path)
+        #: the build whose dataset each worker holds in memory (None: the store on disk)
+        self.folder = Path(folder) if folder is not None else None
         #: whether the workers run cut off the network (where the machine allows it)
         self.isolated = isolate and sandbox.unavailable() is None
         self.size = size
@@ -294,6 +306,7 @@ class WorkerPool:
         # A plain subprocess (not multiprocessing's spawn, which re-runs the caller's
         # __main__ in the child): ``python -m alliancegraph.web.pool STORE FD MB PARENT ISOLATED``.
         args = [str(self.path), str(fd), str(self.memory), str(os.getpid()), str(self.isolated)]
+        args.append(str(self.folder) if self.folder is not None else "")
         return subprocess.Popen(
             [sys.executable, "-m", __name__, *args], pass_fds=(fd,), stdin=subprocess.DEVNULL
         )
@@ -308,7 +321,8 @@ class WorkerPool:
         finally:
             theirs.close()
         worker = _Worker(process, Connection(ours.detach()), reserved)
-        if worker.conn.poll(60):
+        # loading an in-memory copy takes about 4 s per 1.5 M quads, several at once
+        if worker.conn.poll(60 if self.folder is None else 600):
             try:
                 if worker.conn.recv()[0] == "ready":
                     return worker
@@ -550,12 +564,18 @@ class PooledStore:
         result: QueryResult = self.pool.call(request, timeout or self.timeout)
         return result
 
+    #: the pool answers from one build, whose dataset never changes (search keeps its index)
+    cacheable = True
+
     def describe_location(self) -> str:
-        return f"embedded Oxigraph store at {self.pool.path} ({self.pool.size} query workers)"
+        folder, n = self.pool.folder, self.pool.size
+        if folder is not None:
+            return f"embedded Oxigraph store in memory, loaded from {folder} ({n} query workers)"
+        return f"embedded Oxigraph store at {self.pool.path} ({n} query workers)"
 
 
 if __name__ == "__main__":  # pragma: no cover - the worker process
     _serve(
         sys.argv[1], Connection(int(sys.argv[2])), int(sys.argv[3]), int(sys.argv[4]),
-        isolate=sys.argv[5:6] == ["True"],
+        isolate=sys.argv[5:6] == ["True"], folder=sys.argv[6] if len(sys.argv) > 6 else None,
     )  # fmt: skip

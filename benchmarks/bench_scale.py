@@ -1,0 +1,191 @@
+"""Issue 16's figures at one scale, on one build: each query through ``alliancegraph serve``,
+search in the API and through the endpoint, and the endpoint under 20 clients side by side
+with ``oxigraph serve-read-only`` on a copy of the same store.
+
+``bench_queries`` makes the build (generate + import in a child, peak RSS) and times the
+named queries on our API, pyoxigraph and rdflib; ``bench_query_scale`` times every named and
+internal query on pyoxigraph in memory (the engine floor) and on the on-disk store. This
+module adds what only a running server shows:
+
+- **latency through serve**: every named and internal query (``bench_query_scale.queries``,
+  the same texts the engine floor is timed on) POSTed to ``/sparql`` one at a
+  time, the first answer (nothing cached) and the median of the repeats;
+- **search**: ``find`` p50 for a few names (pinyin, Chinese, an English substring) in the
+  API and through ``/search`` of the same server;
+- **throughput**: ``clients`` keep-alive clients sending a mix of named queries back to back,
+  against our server and against ``oxigraph serve-read-only --union-default-graph`` on a
+  copy of the build's store, in the same run; the servers' resident memory beside it.
+
+The server is the real command (``alliancegraph serve --port 0``) with the build's cache and
+data home in its environment, so it opens exactly the build measured. Loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Names a user searches for: pinyin of 重庆邮电大学, Chinese, an English substring, a
+#: synthetic firm's name part (at scale most entities are imported organisations).
+SEARCH_TERMS = ["cqupt", "重庆邮电大学", "chongqing", "物联网", "materials"]
+
+
+def _rss_mb(pid: int) -> float | None:
+    """Resident memory of a process and its children (a server's query workers), in MB."""
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return None
+    total = 0
+    for q in procs:
+        with contextlib.suppress(psutil.Error):
+            total += q.memory_full_info().uss if q is not p else q.memory_info().rss
+    return total / 2**20
+
+
+@contextlib.contextmanager
+def ours(cache: Path, home: Path, workers: int = 4, wait: float = 900) -> Iterator[tuple[str, int]]:
+    """``alliancegraph serve`` on a free port, answering from the build in ``cache`` with the
+    imports of ``home``; yields (base URL, pid) and stops it afterwards."""
+    env = {
+        **os.environ,
+        "ALLIANCEGRAPH_CACHE": str(cache),
+        "ALLIANCEGRAPH_DATA": str(home),
+        "ALLIANCEGRAPH_HOME": str(ROOT),
+    }
+    cmd = [sys.executable, "-m", "alliancegraph.cli", "serve", "--port", "0"]
+    cmd += ["--workers", str(workers), "--timeout", "120"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = None
+        deadline = time.monotonic() + wait
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("alliancegraph explorer: "):
+                base = line.split(": ", 1)[1].strip().rstrip("/")
+                break
+        if base is None:
+            err = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"alliancegraph serve did not start: {err[-500:]}")
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def latency(url: str, texts: dict[str, str], reps: int, budget: float = 120) -> dict:
+    """Each query POSTed alone ``1 + reps`` times: the first answer's time (nothing cached
+    yet), the median of the repeats and the row count; an error is recorded, not raised."""
+    import httpx
+
+    out: dict[str, dict] = {}
+    headers = {"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"}
+    with httpx.Client(timeout=budget) as c:
+        for name, text in texts.items():
+            times: list[float] = []
+            rows = None
+            try:
+                for _ in range(1 + reps):
+                    t = time.perf_counter()
+                    r = c.post(url, data={"query": text}, headers=headers)
+                    took = time.perf_counter() - t
+                    if r.status_code != 200:
+                        out[name] = {"error": f"HTTP {r.status_code}: {r.text[:200]}"}
+                        break
+                    body = r.json()
+                    rows = len(body["results"]["bindings"]) if "results" in body else 1
+                    times.append(took)
+                    if took > budget / 4:  # a slow query: one repeat is enough
+                        break
+            except httpx.HTTPError as e:
+                out[name] = {"error": f"{type(e).__name__}: {e}"[:200]}
+            if name in out:
+                continue
+            rest = times[1:] or times
+            out[name] = {"first_s": times[0], "p50_s": statistics.median(rest), "rows": rows}
+    return out
+
+
+def search_latency(g, base: str | None, reps: int, terms: list[str] = SEARCH_TERMS) -> dict:
+    """``find`` p50 per name in the API (``g.find``) and through ``GET /search`` (the
+    explorer's search page, which calls the same API in the server)."""
+    import httpx
+
+    out: dict[str, dict] = {}
+    for term in terms:
+        g.find(term)  # warm-up: the first search of a process loads the index
+        api: list[float] = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            hits = g.find(term)
+            api.append(time.perf_counter() - t)
+        entry = {"api_p50_s": statistics.median(api), "hits": len(hits)}
+        if base:
+            web: list[float] = []
+            with httpx.Client(base_url=base, timeout=120) as c:
+                c.get("/search", params={"q": term})
+                for _ in range(reps):
+                    t = time.perf_counter()
+                    r = c.get("/search", params={"q": term})
+                    web.append(time.perf_counter() - t)
+                    r.raise_for_status()
+            entry["endpoint_p50_s"] = statistics.median(web)
+        out[term] = entry
+    return out
+
+
+def mix_texts(g) -> list[str]:
+    """``bench_serve.MIX`` as the SPARQL a client sends (parameters bound in VALUES)."""
+    from bench_serve import MIX
+
+    return [g.query_text(name, values or None) for name, values in MIX]
+
+
+def run(build: dict, work: Path, reps: int, clients: int, duration: float, log=print) -> dict:
+    """Everything above on the build ``build`` (``bench_queries.build_and_import``'s entry:
+    its ``store``, and the ``cache`` and ``home`` folders it used)."""
+    import bench_query_scale
+    from bench_serve import MIX, load, oxigraph
+
+    import alliancegraph as ag
+
+    cache, home = Path(build["cache"]), Path(build["home"])
+    out: dict = {}
+    g = ag.open(root=ROOT, cache_dir=cache, data_home=home)  # the API's own store choice
+    out["api_store"] = g.store_kind
+    mix = mix_texts(g)
+    with ours(cache, home) as (base, pid):
+        log(f"[scale] serve up ({_rss_mb(pid) or 0:.0f} MB); latency of every query …")
+        out["serve_rss_mb_idle"] = _rss_mb(pid)
+        out["latency"] = latency(base + "/sparql", bench_query_scale.queries(), reps)
+        log("[scale] search …")
+        out["search"] = search_latency(g, base, reps)
+        log(f"[scale] {clients} clients, query mix, ours …")
+        out["throughput"] = {"mix": [n for n, _ in MIX], "clients": clients, "duration_s": duration}
+        out["throughput"]["ours"] = asyncio.run(load(base + "/sparql", mix, clients, duration))
+        out["throughput"]["ours"]["rss_mb"] = _rss_mb(pid)
+    del g
+    log("[scale] oxigraph serve-read-only …")
+    with oxigraph(Path(build["store"]), work) as url:
+        floor = asyncio.run(load(url, mix, clients, duration))
+        floor["rss_mb"] = _rss_mb(oxigraph.pid)
+        out["throughput"]["oxigraph"] = floor
+    return out

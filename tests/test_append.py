@@ -1,0 +1,165 @@
+"""Imports that append (issue 16, item 3): an import's build is the previous build's store
+(a hard-linked checkpoint) with the new layer, what it entails and the duplicates it makes
+settled, never a rebuild of everything; and it holds exactly the quads a full build of the
+same inputs holds (the cache key promises that).
+
+Each step imports into one data home and cache, checks the build was appended (not built
+in full), then builds the same inputs from nothing in a fresh cache and compares the quad
+sets, the counts of the build's info and the sorted N-Quads byte for byte. The fixtures
+are tiny: a member list (a new organisation, a known one, roles, dates, a credit code), a
+list restating curated facts (a membership and a type), a fact restating a triple the
+build had inferred, a new alliance and its facts, and synthetic lists at 0.01×.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from alliancegraph.build import Build, Cache, build
+from alliancegraph.imports import import_members, import_table, inputs_for, undo
+from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG
+from alliancegraph.synthetic import generate, import_synthetic, write
+
+ROOT = Path(__file__).resolve().parent.parent
+CHEM = AGR + "alliance-chemical-new-materials"
+SWU = AGR + "southwest-university"
+XINHUA = "source-xinhua-chemical-new-materials-alliance"
+QUOTE = "中国科学院过程工程研究所和西南大学等17家高校院所"  # in data/sources/<XINHUA>.txt
+
+
+def _quads(b: Build) -> set[str]:
+    data = ox.Store.read_only(str(b.store_path)).dump(format=ox.RdfFormat.N_QUADS)
+    assert data is not None
+    return set(data.decode("utf-8").splitlines())
+
+
+def _rows(path: Path, header: list[str], *rows: list[str]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("append")
+    return {"root": ROOT, "cache_dir": base / "cache", "home": base / "home"}
+
+
+def _same_as_full(home: dict[str, Path], key: str | None, tmp_path: Path) -> Build:
+    """The build ``key`` was appended, and holds what a full build of its inputs holds."""
+    assert key is not None
+    appended = Cache(home["cache_dir"]).get(key)
+    assert appended is not None
+    assert "appended_to" in appended.info, "built in full, not appended"
+    full = build(inputs_for(ROOT, home["home"]), Cache(tmp_path / "full"))
+    assert full.key == key and "appended_to" not in full.info
+    got, want = _quads(appended), _quads(full)
+    assert got - want == set() and want - got == set()
+    for k in ("quads", "inferred", "generated_aliases"):
+        assert appended.info[k] == full.info[k], k
+    # the sorted N-Quads, written on first use, are the same bytes
+    assert not (appended.path / "dataset.nq").exists()
+    assert appended.nquads_path.read_bytes() == full.nquads_path.read_bytes()
+    return appended
+
+
+def test_a_member_list_appends(home, tmp_path):
+    rows = _rows(
+        tmp_path / "members.csv",
+        ["单位名称", "单位类型", "角色", "加入时间", "统一社会信用代码"],
+        ["重庆青岚示例科技有限公司", "企业", "理事长单位", "2019-05", "91500000MA5U7J1U56"],
+        ["重庆材料研究院", "科研机构", "成员单位", "2020"],
+    )
+    report = import_members(rows, CHEM, "测试名单", **home)
+    b = _same_as_full(home, report.build_key, tmp_path)
+    assert b.info["seconds"].keys() >= {"infer", "dedupe", "store"}
+
+
+def test_restating_curated_facts_keeps_one_copy_in_the_curated_graph(home, tmp_path):
+    rows = _rows(tmp_path / "restate.csv", ["单位名称", "单位类型"], ["西南大学", "高等院校"])
+    report = import_members(rows, CHEM, "重述名单", **home)
+    b = _same_as_full(home, report.build_key, tmp_path)
+    store = ox.Store.read_only(str(b.store_path))
+    held = list(store.quads_for_pattern(ox.NamedNode(CHEM), ox.NamedNode(ORG + "hasMember"),
+                                        ox.NamedNode(SWU)))  # fmt: skip
+    assert [q.graph_name.value for q in held] == [AGR + "graph-curated"]
+
+
+def test_asserting_an_inferred_triple_moves_it_out_of_the_inferred_graph(home, tmp_path):
+    member_of = (ox.NamedNode(SWU), ox.NamedNode(ORG + "memberOf"), ox.NamedNode(CHEM))
+    before = Cache(home["cache_dir"]).current()
+    assert before is not None
+    old = ox.Store.read_only(str(before.store_path))
+    assert [q.graph_name.value for q in old.quads_for_pattern(*member_of)] == [GRAPH_INFERRED]
+    facts = _rows(
+        tmp_path / "facts.csv",
+        ["subject", "predicate", "object", "datatype", "source", "evidence"],
+        ["southwest-university", "org:memberOf", "alliance-chemical-new-materials", "",
+         XINHUA, QUOTE],
+    )  # fmt: skip
+    report = import_table(facts, "facts", **home)
+    b = _same_as_full(home, report.build_key, tmp_path)
+    store = ox.Store.read_only(str(b.store_path))
+    graphs = [q.graph_name.value for q in store.quads_for_pattern(*member_of)]
+    assert graphs == [AGR + f"graph-import-{report.id}"]
+
+
+def test_a_new_alliance_and_its_facts_append_with_their_short_forms(home, tmp_path):
+    entities = _rows(
+        tmp_path / "entities.csv",
+        ["id", "type", "label_zh", "label_en", "alt_labels", "note"],
+        ["alliance-demo-append", "Alliance", "重庆市示例追加技术创新战略联盟", "", "", ""],
+    )
+    report = import_table(entities, "entities", **home)
+    b = _same_as_full(home, report.build_key, tmp_path)
+    store = ox.Store.read_only(str(b.store_path))
+    alliance, generated = ox.NamedNode(AGR + "alliance-demo-append"), AGR + "graph-generated"
+    quads = store.quads_for_pattern(alliance, None, None, ox.NamedNode(generated))
+    forms = {q.object.value for q in quads}
+    assert "示例追加联盟" in forms
+
+
+def test_synthetic_lists_append_and_undo_returns_to_the_build_before(home, tmp_path):
+    before = Cache(home["cache_dir"]).current()
+    assert before is not None
+    write(generate(0.01, seed=3), tmp_path / "syn")
+    report = import_synthetic(tmp_path / "syn", **home)
+    _same_as_full(home, report.build_key, tmp_path)
+    # taking the import back: the inputs are those of the build before, still cached
+    undo(report.id, **home)
+    current = Cache(home["cache_dir"]).current()
+    assert current is not None and current.key == before.key
+
+
+def test_a_layer_other_than_the_last_one_builds_in_full(home, tmp_path):
+    """Undoing an earlier import leaves inputs no cached build extends by one layer."""
+    from alliancegraph.imports import ImportStore
+
+    first = ImportStore(home["home"]).records()[0]["id"]
+    undo(first, **home)
+    current = Cache(home["cache_dir"]).current()
+    assert current is not None and "appended_to" not in current.info
+    again = build(inputs_for(ROOT, home["home"]), Cache(tmp_path / "again"))
+    assert _quads(current) == _quads(again)
+
+
+def test_a_build_appends_the_last_layer_without_its_import_at_hand(tmp_path):
+    """Another process's import, found by the next build: the layer's closure is
+    computed again from its bytes, with the same quads."""
+    import shutil
+
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    name = "重庆示例追加二号科技有限公司"
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], [name, "企业"])
+    report = import_members(rows, CHEM, "另一名单", **env)
+    assert report.build_key is not None
+    shutil.rmtree(env["cache_dir"] / "builds" / report.build_key)
+    again = build(inputs_for(ROOT, env["home"]), Cache(env["cache_dir"]))
+    assert again.key == report.build_key
+    _same_as_full(env, again.key, tmp_path)
