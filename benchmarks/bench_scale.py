@@ -56,9 +56,17 @@ def _rss_mb(pid: int) -> float | None:
 
 
 @contextlib.contextmanager
-def ours(cache: Path, home: Path, workers: int = 4, wait: float = 900) -> Iterator[tuple[str, int]]:
+def ours(
+    cache: Path,
+    home: Path,
+    workers: int = 4,
+    memory_budget: int | None = None,
+    wait: float = 900,
+) -> Iterator[tuple[str, int, str]]:
     """``alliancegraph serve`` on a free port, answering from the build in ``cache`` with the
-    imports of ``home``; yields (base URL, pid) and stops it afterwards."""
+    imports of ``home`` (``workers`` query workers; ``memory_budget`` MB for their in-memory
+    copies, else the default); yields (base URL, pid, the store line it printed) and stops
+    it afterwards."""
     env = {
         **os.environ,
         "ALLIANCEGRAPH_CACHE": str(cache),
@@ -67,9 +75,11 @@ def ours(cache: Path, home: Path, workers: int = 4, wait: float = 900) -> Iterat
     }
     cmd = [sys.executable, "-m", "alliancegraph.cli", "serve", "--port", "0"]
     cmd += ["--workers", str(workers), "--timeout", "120"]
+    if memory_budget:
+        cmd += ["--memory-budget", str(memory_budget)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        base = None
+        base, store = None, ""
         deadline = time.monotonic() + wait
         assert proc.stdout is not None
         while time.monotonic() < deadline:
@@ -78,11 +88,13 @@ def ours(cache: Path, home: Path, workers: int = 4, wait: float = 900) -> Iterat
                 break
             if line.startswith("alliancegraph explorer: "):
                 base = line.split(": ", 1)[1].strip().rstrip("/")
+            if base and line.startswith("store"):  # the last line before it listens
+                store = line.strip()
                 break
         if base is None:
             err = proc.stderr.read() if proc.stderr else ""
             raise RuntimeError(f"alliancegraph serve did not start: {err[-500:]}")
-        yield base, proc.pid
+        yield base, proc.pid, store
     finally:
         proc.terminate()
         try:
@@ -159,9 +171,19 @@ def mix_texts(g) -> list[str]:
     return [g.query_text(name, values or None) for name, values in MIX]
 
 
-def run(build: dict, work: Path, reps: int, clients: int, duration: float, log=print) -> dict:
+def run(
+    build: dict,
+    work: Path,
+    reps: int,
+    clients: int,
+    duration: float,
+    log=print,
+    workers: int = 4,
+    memory_budget: int | None = None,
+) -> dict:
     """Everything above on the build ``build`` (``bench_queries.build_and_import``'s entry:
-    its ``store``, and the ``cache`` and ``home`` folders it used)."""
+    its ``store``, and the ``cache`` and ``home`` folders it used), the server with
+    ``workers`` and ``memory_budget`` (see :func:`ours`)."""
     import bench_query_scale
     from bench_serve import MIX, load, oxigraph
 
@@ -172,8 +194,10 @@ def run(build: dict, work: Path, reps: int, clients: int, duration: float, log=p
     g = ag.open(root=ROOT, cache_dir=cache, data_home=home)  # the API's own store choice
     out["api_store"] = g.store_kind
     mix = mix_texts(g)
-    with ours(cache, home) as (base, pid):
-        log(f"[scale] serve up ({_rss_mb(pid) or 0:.0f} MB); latency of every query …")
+    with ours(cache, home, workers, memory_budget) as (base, pid, store):
+        log(f"[scale] serve up ({_rss_mb(pid) or 0:.0f} MB, {store}); every query …")
+        out["serve_store"] = store
+        out["serve_workers"] = workers
         out["serve_rss_mb_idle"] = _rss_mb(pid)
         out["latency"] = latency(base + "/sparql", bench_query_scale.queries(), reps)
         log("[scale] search …")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -145,3 +146,58 @@ def test_tiny_scales_terminate_with_every_seat_filled():
     lists = generate(0.05, seed=2)
     counts = lists.counts()
     assert counts["alliances"] == 1 and counts["memberships"] == counts["members"] == 97
+
+
+def test_more_organisations_than_two_syllable_names_still_terminate(monkeypatch):
+    """At 100x (193,400 organisations) two-syllable trade names (157,248 in all, 96,768 for
+    firms) run out, and the generator drew forever. Shrunk here: 4 syllables give 4*3 trades,
+    so 0.1x (193 organisations) asks for more names than two syllables can make."""
+    import signal
+
+    from alliancegraph import synthetic
+
+    monkeypatch.setattr(synthetic, "SYLLABLES", ("甲", "乙", "丙", "丁"))
+
+    def stuck(*_):
+        raise TimeoutError("generate() did not terminate")
+
+    signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(30)
+    try:
+        lists = generate(0.1, seed=3)
+    finally:
+        signal.alarm(0)
+    names = {m["单位名称"] for m in lists.members}
+    assert len(names) == lists.counts()["members"] == 193
+    assert all(name.startswith("合成·") for name in names)
+
+
+def test_two_syllable_names_are_kept_where_they_suffice():
+    """The wider names start only where two syllables cannot name everyone: the lists of
+    smaller scales stay as they were (same seed, same names)."""
+    names = [m["单位名称"] for m in generate(0.1, seed=1).members[:3]]
+    assert names == [
+        "合成·工东精密制造有限公司",
+        "合成·辰景新材料有限责任公司",
+        "合成·嘉辰电子有限责任公司",
+    ]
+
+
+def test_a_generated_folder_is_read_within_the_rows_it_declares(tmp_path):
+    """At 100x members.csv holds 228,344 rows in 54 MB, over a hand-made list's limits
+    (200,000 rows, 50 MB): the import refused it. A generated folder is read with the limits
+    raised to the rows its synth.json declares, and no further."""
+    from alliancegraph.members.readers import LIMITS
+    from alliancegraph.synthetic import ROW_BYTES, SyntheticFolder
+
+    folder = tmp_path / "lists"
+    write(generate(0.1, seed=1), folder)
+    assert SyntheticFolder(folder).limits() == LIMITS  # 228 rows: a list's own limits
+    info = json.loads((folder / "synth.json").read_text(encoding="utf-8"))
+    info["memberships"] = 228_344
+    (folder / "synth.json").write_text(json.dumps(info), encoding="utf-8")
+    raised = SyntheticFolder(folder).limits()
+    assert raised.max_rows == 228_344 and raised.max_bytes == 228_344 * ROW_BYTES
+    assert raised.max_cell == LIMITS.max_cell
+    (folder / "synth.json").write_text("not json", encoding="utf-8")
+    assert SyntheticFolder(folder).limits() == LIMITS

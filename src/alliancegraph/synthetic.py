@@ -17,8 +17,11 @@ touches a curated node. This module never writes into ``data/``.
 
 from __future__ import annotations
 
+import bisect
 import csv
+import dataclasses
 import io
+import itertools
 import json
 import random
 from dataclasses import dataclass, field
@@ -41,6 +44,7 @@ from .members import (
     name_key,
     read_table,
 )
+from .members.readers import LIMITS, Limits
 from .namespaces import AG, AGR, GRAPH_SYNTHETIC, RDF, RDFS
 
 __all__ = [
@@ -139,6 +143,17 @@ def _pinyinish(text: str) -> str:
     return "".join(s.capitalize() for s in lazy_pinyin(text))
 
 
+def _names(syllables: int) -> int:
+    """How many names of the rarest-named large kind (firms) trade names of ``syllables``
+    syllables (no syllable repeated at the start) can make, scaled to all organisations by
+    the firms' share of the mix."""
+    n = len(SYLLABLES)
+    firms = n * (n - 1) * n ** (syllables - 2) * len(WORDS["Enterprise"])
+    firms *= len(SUFFIX["Enterprise"])
+    share = dict(MIX)["Enterprise"]
+    return int(firms / share)
+
+
 def generate(scale: float = 1.0, seed: int = 0) -> SyntheticLists:
     """Member lists at ``scale`` × the reported scale, the same for the same seed.
 
@@ -190,9 +205,13 @@ def generate(scale: float = 1.0, seed: int = 0) -> SyntheticLists:
     probs = [p for _, p in MIX]
     seen: set[str] = set()
     orgs: list[dict[str, str]] = []
+    # two-syllable trade names while they can name everyone (every scale up to about 50x
+    # keeps its names); three where they would run out (firms, the largest kind, have
+    # 96,768 two-syllable names: at 100x they would be drawn for ever)
+    syllables = 2 if n_orgs <= _names(2) // 2 else 3
     while len(orgs) < n_orgs:
         kind = rng.choices(kinds, probs)[0]
-        trade = rng.choice(SYLLABLES) + rng.choice(SYLLABLES)
+        trade = "".join(rng.choice(SYLLABLES) for _ in range(syllables))
         word = rng.choice(WORDS[kind])
         suffix = rng.choice(SUFFIX.get(kind, [""]))
         name = f"{PREFIX}{trade}{word}{suffix}"
@@ -227,17 +246,20 @@ def generate(scale: float = 1.0, seed: int = 0) -> SyntheticLists:
     slots: list[list[int]] = [[] for _ in range(n_alliances)]
     order = list(range(n_orgs))
     rng.shuffle(order)
-    cumulative = [sum(sizes[: i + 1]) for i in range(n_alliances)]
+    # (cumulative sums computed once and searched by bisection: the same draws as
+    # ``rng.choices(range(n), weights)``, without its O(n) sum per seat, which took minutes
+    # at 100x)
+    cumulative = list(itertools.accumulate(sizes))
     for j, o in enumerate(order):
         target = j * cumulative[-1] / n_orgs
-        a = next(i for i, c in enumerate(cumulative) if c > target)
-        slots[a].append(o)
+        slots[bisect.bisect_right(cumulative, target)].append(o)
     pick_weights = [6 if orgs[i]["kind"] in ("University", "ResearchInstitute") else 1
                     for i in range(n_orgs)]  # fmt: skip
+    pick_cumulative = list(itertools.accumulate(pick_weights))
     for a in range(n_alliances):
         members = set(slots[a])
         while len(slots[a]) < sizes[a]:
-            o = rng.choices(range(n_orgs), pick_weights)[0]
+            o = rng.choices(range(n_orgs), cum_weights=pick_cumulative)[0]
             if o not in members:
                 members.add(o)
                 slots[a].append(o)
@@ -331,6 +353,10 @@ def write(lists: SyntheticLists, out: Path) -> list[Path]:
     return paths
 
 
+#: the most bytes a row of a generated table takes (a membership row is about 240)
+ROW_BYTES = 512
+
+
 @dataclass
 class SyntheticFolder:
     """A folder written by :func:`write`, as a source for the import pipeline
@@ -363,6 +389,22 @@ class SyntheticFolder:
     def identity(self, raw: bytes) -> bytes:
         return b"synthetic\0" + raw
 
+    def limits(self) -> Limits:
+        """The reading limits of the folder's tables: a member list's (:class:`Limits`),
+        raised to the rows its ``synth.json`` declares (generated lists at 100x hold 228k
+        memberships, over the 200,000 rows and 50 MB a hand-made list may have), at most
+        :data:`ROW_BYTES` a row."""
+        try:
+            info = json.loads((self.path / "synth.json").read_text(encoding="utf-8"))
+            rows = max(int(info.get(k, 0)) for k in ("alliances", "memberships", "platforms"))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return LIMITS
+        return dataclasses.replace(
+            LIMITS,
+            max_rows=max(LIMITS.max_rows, rows),
+            max_bytes=max(LIMITS.max_bytes, rows * ROW_BYTES),
+        )
+
     def check(self, context: ox.Store) -> None:
         """Nothing to check: a synthetic folder names its own alliances."""
 
@@ -375,7 +417,8 @@ class SyntheticFolder:
             progress=progress,
         )  # fmt: skip
         compiler.describe_source(f"{PREFIX}成员名单（{self.path.name}）", self.path.name, {})
-        alliances, members, platforms = (read_table(p) for p in self.files)
+        limits = self.limits()
+        alliances, members, platforms = (read_table(p, limits=limits) for p in self.files)
         compiler.alliances = _compile_alliances(compiler, alliances)
         compiler.compile_table(members)
         out = compiler.finish()
