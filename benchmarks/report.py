@@ -13,6 +13,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NOTE = HERE / "closing_note.md"
+#: the large-views table (``bench_large_views.py``: a browser and a view per scale)
+LARGE_VIEWS = HERE / "large_views.md"
 
 # -- small formatting helpers --------------------------------------------------------------
 
@@ -481,6 +483,8 @@ def write_report(r: dict, path: Path, png: str | None) -> Path:
     lines += _views_section(r.get("views", {}))
     lines += _serve_section(r.get("serve", {}))
     lines += _scale_section(r.get("queries", {}))
+    if LARGE_VIEWS.exists():  # measured by its own script, kept as it is
+        lines += [LARGE_VIEWS.read_text(encoding="utf-8").strip(), ""]
     lines += ["## Closing note", ""]
     if NOTE.exists():
         lines += [NOTE.read_text(encoding="utf-8").strip(), ""]
