@@ -439,6 +439,8 @@ def write_report(r: dict, path: Path, png: str | None) -> Path:
     cmd = "python -m benchmarks" + (" --quick" if opts.get("quick") else "")
     if opts.get("budget") and not opts.get("quick") and opts["budget"] != 20:
         cmd += f" --budget {opts['budget']:g}"
+    if opts.get("build_timeout") and opts["build_timeout"] != 600:
+        cmd += f" --build-timeout {opts['build_timeout']:g}"
     scales = ",".join(f"{s:g}" for s in opts.get("scales", []))
     lines += [
         f"Measured {r['started']} by `{cmd} --scales {scales}` in "
