@@ -407,25 +407,8 @@ def _scale_section(qs: dict) -> list[str]:
                 + ", ".join(f"`{m}`" for m in tp["mix"]),
                 "",
             ]
-            rows = []
-            servers = (("ours", "alliancegraph serve"), ("oxigraph", "oxigraph serve-read-only"))
-            for key, label in servers:
-                t = tp.get(key)
-                if not t:
-                    continue
-                rows.append(
-                    [
-                        label,
-                        t["requests"],
-                        sum(t["errors"].values()),
-                        f"{t['throughput_per_s']:.1f}",
-                        f"{t['p50_ms']:.1f}" if t["p50_ms"] else "–",
-                        f"{t['p99_ms']:.1f}" if t["p99_ms"] else "–",
-                        f"{t['rss_mb']:.0f}" if t.get("rss_mb") else "–",
-                    ]
-                )
-            header = ["server", "requests", "errors", "req/s", "p50 ms", "p99 ms", "RSS MB"]
-            out += table(header, rows)
+            servers = {"ours": "alliancegraph serve", "oxigraph": "oxigraph serve-read-only"}
+            out += load_table(tp, servers, rss=True)
     return out
 
 
@@ -831,27 +814,35 @@ def _serve_section(s: dict) -> list[str]:
         "store (the engine's own floor, no deadlines, no limits).",
         "",
     ]
-    rows = []
     names = {
         "pool": "alliancegraph serve (pool)",
         "baseline": "per-query fork",
         "oxigraph": "oxigraph serve-read-only",
     }
+    return out + load_table(s, names)
+
+
+def load_table(runs: dict, names: dict[str, str], rss: bool = False) -> list[str]:
+    """One row per server of ``names`` that ``runs`` holds (``bench_serve.load``'s figures,
+    and the server's resident memory if ``rss``)."""
+    rows = []
     for key, label in names.items():
-        e = s.get(key)
+        e = runs.get(key)
         if not e:
             continue
-        rows.append(
-            [
-                label,
-                e["requests"],
-                sum(e["errors"].values()),
-                f"{e['throughput_per_s']:.1f}",
-                f"{e['p50_ms']:.1f}" if e["p50_ms"] else "–",
-                f"{e['p99_ms']:.1f}" if e["p99_ms"] else "–",
-            ]
-        )
-    return out + table(["server", "requests", "errors", "req/s", "p50 ms", "p99 ms"], rows)
+        row = [
+            label,
+            e["requests"],
+            sum(e["errors"].values()),
+            f"{e['throughput_per_s']:.1f}",
+            f"{e['p50_ms']:.1f}" if e["p50_ms"] else "–",
+            f"{e['p99_ms']:.1f}" if e["p99_ms"] else "–",
+        ]
+        if rss:
+            row.append(f"{e['rss_mb']:.0f}" if e.get("rss_mb") else "–")
+        rows.append(row)
+    header = ["server", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
+    return table([*header, "RSS MB"] if rss else header, rows)
 
 
 # -- the plot ------------------------------------------------------------------------------

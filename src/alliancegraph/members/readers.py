@@ -345,6 +345,39 @@ def _locate(record: str, first_line: int, offset: int) -> tuple[int, int]:
     return line, offset - (record.rfind("\n", 0, offset) + 1) + 1
 
 
+@dataclass
+class _Rows:
+    """The rows of a table as a reader meets them (CSV or XLSX alike): the first is the
+    header, a row repeating an earlier one (trailing empty cells aside) is noted as a
+    duplicate instead, and past ``limits.max_rows`` reading stops with the line named."""
+
+    name: str
+    limits: Limits
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)
+    seen: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def add(self, line: int, cells: list[str]) -> None:
+        if self.header is None:
+            self.header = cells
+            return
+        key = tuple(cells)
+        while key and not key[-1]:
+            key = key[:-1]
+        if key in self.seen:
+            self.duplicates.append((line, self.seen[key]))
+            return
+        self.seen[key] = line
+        self.rows.append((line, cells))
+        if len(self.rows) > self.limits.max_rows:
+            raise DataError(
+                [Problem(f"{self.name}:{line}",
+                         f"more than {self.limits.max_rows:,} rows; split the list, or raise "
+                         "the limit")]
+            )  # fmt: skip
+
+
 def read_table(path: Path, sheet: str | None = None, limits: Limits = LIMITS) -> Table:
     """Read a CSV (UTF-8, UTF-8 with BOM or GB18030) or an XLSX sheet into a Table,
     within ``limits``; raise DataError (every message ``file:line:column: what``)."""
@@ -375,10 +408,7 @@ def read_table(path: Path, sheet: str | None = None, limits: Limits = LIMITS) ->
             yield text
 
     reader = csv.reader(lines(), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    seen: dict[tuple[str, ...], int] = {}
-    duplicates: list[tuple[int, int]] = []
+    got = _Rows(name, limits)
     line = 1
     while True:
         raw.clear()
@@ -407,27 +437,10 @@ def read_table(path: Path, sheet: str | None = None, limits: Limits = LIMITS) ->
                          f"{limits.max_cell:,}")]
             )  # fmt: skip
         if any(c.strip() for c in cells):
-            stripped = [c.strip() for c in cells]
-            if header is None:
-                header = stripped
-            else:
-                key = tuple(c for c in stripped)
-                while key and not key[-1]:
-                    key = key[:-1]
-                if key in seen:
-                    duplicates.append((line, seen[key]))
-                else:
-                    seen[key] = line
-                    rows.append((line, stripped))
-                    if len(rows) > limits.max_rows:
-                        raise DataError(
-                            [Problem(f"{name}:{line}",
-                                     f"more than {limits.max_rows:,} rows; split the list, or "
-                                     "raise the limit")]
-                        )  # fmt: skip
+            got.add(line, [c.strip() for c in cells])
         line = reader.line_num + 1
-    table = Table(name, header or [], rows, enc.codec, delimiter, note=enc.note)
-    table.duplicates = duplicates
+    table = Table(name, got.header or [], got.rows, enc.codec, delimiter, note=enc.note)
+    table.duplicates = got.duplicates
     return _check_widths(table)
 
 
@@ -457,10 +470,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, limits: Limits = LIMIT
                 [Problem(name, f"no sheet {sheet!r}; the sheets are {', '.join(wb.sheetnames)}")]
             )
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        header: list[str] | None = None
-        rows: list[tuple[int, list[str]]] = []
-        seen: dict[tuple[str, ...], int] = {}
-        duplicates: list[tuple[int, int]] = []
+        got = _Rows(shown, limits)
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [_cell(v) for v in values]
             for col, c in enumerate(cells, start=1):
@@ -470,29 +480,12 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, limits: Limits = LIMIT
                                  f"a cell of {len(c):,} characters; cells hold at most "
                                  f"{limits.max_cell:,}")]
                     )  # fmt: skip
-            if not any(cells):
-                continue
-            if header is None:
-                header = cells
-                continue
-            key = tuple(cells)
-            while key and not key[-1]:
-                key = key[:-1]
-            if key in seen:
-                duplicates.append((number, seen[key]))
-                continue
-            seen[key] = number
-            rows.append((number, cells))
-            if len(rows) > limits.max_rows:
-                raise DataError(
-                    [Problem(f"{shown}:{number}",
-                             f"more than {limits.max_rows:,} rows; split the list, or raise "
-                             "the limit")]
-                )  # fmt: skip
+            if any(cells):
+                got.add(number, cells)
     finally:
         wb.close()
-    table = Table(shown, header or [], rows, "xlsx")
-    table.duplicates = duplicates
+    table = Table(shown, got.header or [], got.rows, "xlsx")
+    table.duplicates = got.duplicates
     return _check_widths(table)
 
 

@@ -13,7 +13,6 @@ a CJK font (:func:`.static.cjk_families`).
 from __future__ import annotations
 
 import html
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import pandas as pd
 from ..errors import UsageError
 from .html import _csp_hash, _package_version, _template, script_json
 from .spec import Lang
-from .static import cjk_families
+from .static import cjk_families, figure_bytes
 from .view import View
 
 __all__ = ["CHART_KINDS", "ChartView", "composition", "overlap", "timeline"]
@@ -169,16 +168,7 @@ class ChartView(View):
         with matplotlib.rc_context(rc):  # type: ignore[arg-type]
             fig = Figure(dpi=dpi, facecolor="white")
             self._draw(self._chart, fig)
-            buf = io.BytesIO()
-            if fmt == "svg":
-                from matplotlib.backends.backend_svg import FigureCanvasSVG
-
-                FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None})
-            else:
-                from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-                FigureCanvasAgg(fig).print_png(buf)
-        return buf.getvalue()
+            return figure_bytes(fig, fmt)
 
     def to_pyvis(self, *, height: str = "720px", width: str = "100%") -> Any:
         raise UsageError(f"a {self.kind} chart is not a network: it has no pyvis form")

@@ -8,6 +8,7 @@ computes nothing else; writes nothing (the caller saves the bytes).
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -82,10 +83,7 @@ def draw(spec: Spec, fmt: str, dpi: int = 150, caption: str = "") -> bytes:
     label is a group ``ag-label-n<i>`` / ``ag-label-e<i>`` and each labelled edge
     ``ag-edge-<i>``.
     """
-    import io
-
     import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -217,14 +215,21 @@ def draw(spec: Spec, fmt: str, dpi: int = 150, caption: str = "") -> bytes:
                    bbox_to_anchor=(left, 1 - header / fig_h),
                    frameon=False, fontsize=9, title=legend_title, title_fontsize=9,
                    alignment="left")  # fmt: skip
-        buf = io.BytesIO()
-        if fmt == "svg":
-            from matplotlib.backends.backend_svg import FigureCanvasSVG
+        return figure_bytes(fig, fmt)
 
-            FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None})
-        else:
-            FigureCanvasAgg(fig).print_png(buf)
-        return buf.getvalue()
+
+def figure_bytes(fig: Any, fmt: str) -> bytes:
+    """A matplotlib figure as SVG (no date: the same figure gives the same bytes) or PNG."""
+    buf = io.BytesIO()
+    if fmt == "svg":
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+        FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None})
+    else:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig).print_png(buf)
+    return buf.getvalue()
 
 
 def _place_axes(fig: Any, ax: Any, w: float, h: float, header: float, footer: float,
