@@ -55,8 +55,12 @@ LIBRARIES = [
 CLIENTS = 20
 
 
+_T0 = time.monotonic()
+
+
 def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    """A progress line on stderr, stamped with the minutes since the run began."""
+    print(f"{(time.monotonic() - _T0) / 60:5.1f} min  {text}", file=sys.stderr, flush=True)
 
 
 # -- machine -------------------------------------------------------------------------------

@@ -465,7 +465,10 @@ def run(
                 f"[queries] {scale}×: {b['quads']} quads, import {b['import_s']:.1f} s; "
                 f"named queries{' (rdflib too)' if use_rdflib else ''} …"
             )
-            entry.update(named_queries(b, reps, budget, use_rdflib))
+            # above LARGE, 5 s a query: issue 9's comparison is at 10x; this one shows scale
+            entry.update(
+                named_queries(b, reps, budget if scale <= LARGE else min(budget, 5.0), use_rdflib)
+            )
             if not use_rdflib:
                 entry["rdflib"] = {
                     "error": f"not run: {b['quads']:,} quads is above "
@@ -505,17 +508,33 @@ def at_scale(
     work.mkdir(parents=True, exist_ok=True)
     log("[queries] every named and internal query in memory and on disk …")
     try:
+        # 5 s per query and engine: a query slower than 1 s runs fewer than 5 times (one
+        # run past 5 s); the whole floor then fits the hour the issue gives the benchmark
         out["floor"] = bench_query_scale.run(
-            Path(b["store"]), Path(b["nquads"]), reps, budget, disk=scale <= LARGE
+            Path(b["store"]), Path(b["nquads"]), reps, min(budget, 5.0), disk=scale <= LARGE
         )
     except Exception as e:  # reported in RESULTS.md
         out["floor"] = {"error": f"{type(e).__name__}: {e}"[:400]}
     log("[queries] through serve, search, throughput …")
-    try:
-        large = {"workers": 2, "memory_budget": 16_000} if scale > LARGE else {}
-        out["serve"] = bench_scale.run(b, work, reps, serve[0], serve[1], log=log, **large)
-    except Exception as e:  # reported in RESULTS.md
-        out["serve"] = {"error": f"{type(e).__name__}: {e}"[:400]}
+    # above LARGE: 2 workers whose in-memory copies fit a 16 GB budget, and a 30 s deadline
+    # per query (a query past 1 s has missed the target there anyway); if that server does
+    # not start, the same on disk, and the failure is reported beside it
+    # (and no throughput run there: 1x and 10x compare it with oxigraph)
+    large = {"workers": 2, "timeout": 30.0, "throughput": False, "wait": 600.0}
+    tries: list[dict] = [{}]
+    if scale > LARGE:
+        tries = [{**large, "memory_budget": 16_000}, {**large, "store": "disk"}]
+    failed: list[str] = []
+    for opts in tries:
+        try:
+            out["serve"] = bench_scale.run(b, work, reps, serve[0], serve[1], log=log, **opts)
+            break
+        except Exception as e:  # reported in RESULTS.md
+            failed.append(f"{opts}: {type(e).__name__}: {e}"[:400])
+            log(f"[queries] serve failed: {failed[-1]}")
+            out["serve"] = {"error": failed[-1]}
+    if failed and "error" not in out["serve"]:
+        out["serve"]["failed_first"] = failed
     return out
 
 

@@ -163,3 +163,104 @@ def test_a_build_appends_the_last_layer_without_its_import_at_hand(tmp_path):
     again = build(inputs_for(ROOT, env["home"]), Cache(env["cache_dir"]))
     assert again.key == report.build_key
     _same_as_full(env, again.key, tmp_path)
+
+
+def test_a_layer_loaded_in_pieces_holds_the_quads_of_a_full_build(tmp_path, monkeypatch):
+    """The layer goes into the checkpoint a piece at a time (build._LOAD_CHUNK bounds the
+    bulk loader's memory): pieces of a few lines give the same store as one piece."""
+    import alliancegraph.build as build_module
+
+    monkeypatch.setattr(build_module, "_LOAD_CHUNK", 300)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(
+        tmp_path / "m.csv",
+        ["单位名称", "单位类型", "角色"],
+        ["重庆示例分块一号科技有限公司", "企业", "理事长单位"],
+        ["重庆示例分块二号科技有限公司", "企业", "成员单位"],
+        ["西南大学", "高等院校"],
+    )
+    report = import_members(rows, CHEM, "分块名单", **env)
+    layer = (env["home"] / "imports" / f"{report.id}.nq").read_bytes()
+    assert len(list(build_module._chunks(layer, 300))) > 3
+    _same_as_full(env, report.build_key, tmp_path)
+
+
+@pytest.mark.parametrize("size", [1, 5, 12, 100])
+def test_layer_pieces_end_at_line_ends_and_join_to_the_layer(size):
+    from alliancegraph.build import _chunks
+
+    data = b'<a> <b> <c> .\n<d> <e> "f\\ng" .\n<h> <i> <j> .\n'
+    pieces = list(_chunks(data, size))
+    assert b"".join(pieces) == data
+    assert all(p.endswith(b"\n") for p in pieces)
+    assert len(pieces) == (3 if size <= 14 else 1)
+    assert list(_chunks(b"", size)) == []
+
+
+def test_an_import_appends_the_store_it_loaded_while_validating(tmp_path, monkeypatch):
+    """The pipeline loads the layer into a checkpoint of the base in a thread while SHACL
+    runs (build.Preload); the build moves that store into place, with the same quads."""
+    import alliancegraph.build as build_module
+
+    used: list[Path | None] = []
+    append = build_module.append_layer
+
+    def spy(base, layer, target, checked=None, preloaded=None):
+        used.append(preloaded)
+        return append(base, layer, target, checked, preloaded)
+
+    monkeypatch.setattr(build_module, "append_layer", spy)
+    monkeypatch.setattr(build_module, "PRELOAD_ABOVE", 0)  # a 10x layer's path, on a tiny one
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例预载科技有限公司", "企业"])
+    report = import_members(rows, CHEM, "预载名单", **env)
+    assert len(used) == 1 and used[0] is not None and used[0].name == "store"
+    _same_as_full(env, report.build_key, tmp_path)
+    assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
+
+
+def test_an_import_that_fails_validation_leaves_no_preloaded_store(tmp_path, monkeypatch):
+    import alliancegraph.imports.pipeline as pipeline
+    from alliancegraph.errors import DataError, Problem
+    from alliancegraph.imports import ImportStore
+
+    def invalid(*args, **kwargs):
+        raise DataError([Problem("m.csv:2", "made to fail")])
+
+    monkeypatch.setattr(pipeline, "validate_subgraph", invalid)
+    monkeypatch.setattr("alliancegraph.build.PRELOAD_ABOVE", 0)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例失败科技有限公司", "企业"])
+    with pytest.raises(DataError):
+        import_members(rows, CHEM, "失败名单", **env)
+    assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
+    assert ImportStore(env["home"]).records() == []
+
+
+def test_a_preload_is_used_only_for_its_own_bytes_and_base(tmp_path):
+    from alliancegraph.build import Preload, ensure_built
+
+    cache = Cache(tmp_path / "cache")
+    base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
+    layer = f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode()
+    preload = Preload(base, layer, "0" * 64, cache)
+    assert preload.take(base, "1" * 64) is None  # other bytes
+    loaded = preload.take(base, "0" * 64)
+    assert loaded is not None
+    store = ox.Store(str(loaded))
+    assert len(store) == len(ox.Store.read_only(str(base.store_path))) + 1
+    del store
+    preload.discard()
+    assert not preload.path.exists()
+    blank = Preload(base, b"_:b <urn:p> <urn:o> .\n", "0" * 64, cache)
+    assert blank.take(base, "0" * 64) is None  # not appendable: the build decides
+    blank.discard()
+
+
+def test_a_small_layer_is_not_preloaded(tmp_path):
+    from alliancegraph.build import PRELOAD_ABOVE, ensure_built, preload_layer
+
+    cache = Cache(tmp_path / "cache")
+    base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
+    layer = f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode()
+    assert len(layer) < PRELOAD_ABOVE and preload_layer(base, layer, "0" * 64, cache) is None

@@ -68,6 +68,11 @@ def test_smoke_run_writes_the_report_and_the_plot(smoke: Path) -> None:
     assert (smoke / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     raw = json.loads((smoke / "results.json").read_text(encoding="utf-8"))
     assert set(raw["queries"]["0.1"]["queries"]) == set(QUERIES)
+    # the 20 clients all come from 127.0.0.1: with the default admission (2 queries per
+    # client) most were refused with 429, and refusals passed for throughput
+    tp = raw["queries"]["0.1"]["serve"]["throughput"]
+    assert tp["clients"] == 20 and tp["ours"]["requests"] > 0
+    assert tp["ours"]["errors"] == {} and tp["oxigraph"]["errors"] == {}
     assert not (ROOT / "benchmarks" / "scratch" / "results.json").exists() or (
         (ROOT / "benchmarks" / "scratch" / "results.json").stat().st_mtime
         < (smoke / "results.json").stat().st_mtime
@@ -196,3 +201,32 @@ def test_the_report_states_each_verdict(tmp_path: Path) -> None:
     assert "| alliancegraph serve (pool) | 900 | 0 | 60.0 | 300.0 | 700.0 |" in md
     png = report.write_plot(_results(), tmp_path / "scaling.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_refused_requests_and_failed_queries_are_misses() -> None:
+    """A throughput won with 429s, or a latency table with a query past the server's
+    deadline, is not met (a faster rate of successes is not throughput)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import report
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    r = _results()
+    ok = {"requests": 100, "errors": {}, "throughput_per_s": 10.0, "p50_ms": 1, "p99_ms": 2}
+    tp = {"clients": 20, "mix": ["alliances"], "duration_s": 1}
+    fast = {"first_s": 0.01, "p50_s": 0.01, "rows": 1}
+    r["queries"]["1.0"]["serve"] = {
+        "throughput": {**tp, "ours": {**ok, "errors": {"429": 50}}, "oxigraph": {**ok}},
+        "latency": {"named:a": fast},
+    }
+    r["queries"]["10.0"]["serve"] = {
+        "throughput": {**tp, "ours": {**ok, "throughput_per_s": 12.0}, "oxigraph": ok},
+        "latency": {"named:a": fast, "named:b": {"error": "HTTP 504: deadline"}},
+    }
+    rows = {row[0]: row for row in report.targets16(r)}
+    one = rows["endpoint throughput ≥ `oxigraph serve-read-only` (20 clients, query mix, 1×)"]
+    assert one[2] == "**missed** (requests refused)" and "429" in one[1]
+    ten = rows["endpoint throughput ≥ `oxigraph serve-read-only` (20 clients, query mix, 10×)"]
+    assert ten[2] == "**met**" and "no request refused" in ten[1]
+    lat = rows["every named and internal query p50 ≤ 100 ms at 10× through `serve`"]
+    assert lat[2] == "**missed**" and "1 failed" in lat[1]

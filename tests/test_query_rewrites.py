@@ -102,3 +102,88 @@ def test_events_lists_events_organised_and_brands_built(graph):
     # by hand: the IoT alliance's four activity brands, and three of the bureau's events
     assert sum(1 for r in rows if r[0] == AGR + "alliance-iot") == 4
     assert sum(1 for r in rows if r[0] == AGR + "chongqing-science-technology-bureau") == 3
+
+
+# -- search-describe-facts-out / -in and store-named-graphs (issue 16, task A) ---------------
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+
+def _describe_fixture() -> ox.Store:
+    """e -p-> x (one record, with evidence), e -p-> y (no record of its own: the record of
+    e -p-> x and one of e -q-> y share its subject, predicate or object), z -p-> e (a record),
+    w -q-> e (none); one label each."""
+    n = lambda s: ox.NamedNode("http://ex/" + s)  # noqa: E731
+    g = ox.NamedNode(AGR + "graph-curated")
+    e, x, y, z, w, p, q = (n(s) for s in "exyzwpq")
+    s = ox.Store()
+    quads = [(e, p, x), (e, p, y), (z, p, e), (w, q, e)]
+    for subject, obj, name in (((e, p, x), n("src1"), "r1"), ((e, q, y), n("src2"), "r2"),
+                               ((z, p, e), n("src3"), "r3")):  # fmt: skip
+        r = n(name)
+        quads += [(r, ox.NamedNode(RDF + "type"), ox.NamedNode(RDF + "Statement")),
+                  (r, ox.NamedNode(RDF + "subject"), subject[0]),
+                  (r, ox.NamedNode(RDF + "predicate"), subject[1]),
+                  (r, ox.NamedNode(RDF + "object"), subject[2]),
+                  (r, ox.NamedNode(PROV_DERIVED), obj)]  # fmt: skip
+    quads.append((n("r1"), ox.NamedNode(AG + "evidenceText"), ox.Literal("quote", language="zh")))
+    for t in (x, y, z, w, n("src1")):
+        quads.append((t, ox.NamedNode(RDFS_LABEL), ox.Literal(t.value[-4:], language="zh")))
+    for sq, pq, oq in quads:
+        s.add(ox.Quad(sq, pq, oq, g))
+    return s
+
+
+def test_describe_facts_out_and_in_attach_only_the_record_of_the_same_fact():
+    """Facts and records are separate queries joined in Python by property and other end: a
+    record sharing only the subject (r2: e -q-> y) or the subject and predicate (r1 for
+    e -p-> y) must not be attached, and a fact with none keeps its row, once."""
+    from alliancegraph import search
+    from alliancegraph.store import EmbeddedStore
+
+    store = EmbeddedStore(_describe_fixture())
+    rows = Counter()
+    for r in search._fact_rows(store, ox.NamedNode("http://ex/e")):
+        d, p, _pl, o, ol, ev, src, sl, inferred = _plain(r)
+        rows[(d, p[-1], o[-1], ol, ev, src and src[-4:], sl, inferred)] += 1
+    assert rows == Counter({
+        ("out", "p", "x", "ex/x", "quote", "src1", "src1", "false"): 1,
+        ("out", "p", "y", "ex/y", None, None, None, "false"): 1,
+        ("in", "p", "z", "ex/z", None, "src3", None, "false"): 1,
+        ("in", "q", "w", "ex/w", None, None, None, "false"): 1,
+    })  # fmt: skip
+
+
+def test_describe_lists_the_same_facts_from_the_two_queries(graph):
+    """search.describe reads both queries: cqupt's facts both ways, each with its source
+    where the graph records one (by hand, data/: it leads the industrial-internet alliance
+    and developed two standards, each with its source)."""
+    from alliancegraph import search
+
+    d = search.describe(graph.store, AGR + "cqupt")
+    facts = {(f.direction, f.predicate, f.other.value): f.source for f in d.facts}
+    assert facts[("in", "ag:leadInstitution", AGR + "alliance-industrial-internet")]
+    assert facts[("out", "ag:developed", AGR + "iso-iec-21823-2")] == (
+        AGR + "source-cqupt-2017-iso-iec-21823-2-approved"
+    )
+    assert facts[("out", "ag:developed", AGR + "gb-t-41782-2-2022")]
+    assert {direction for direction, _, _ in facts} == {"in", "out"}
+
+
+def test_named_graph_list_skips_empty_graphs_and_the_default_graph():
+    """The graph list comes from GRAPH ?g {} (which lists an empty graph too) filtered by
+    one triple found in each: only graphs with triples are named."""
+    from alliancegraph import internal
+    from alliancegraph.store import EmbeddedStore
+
+    s = ox.Store()
+    a, b = ox.NamedNode("http://e/a"), ox.NamedNode("http://e/b")
+    s.add(ox.Quad(a, b, a, ox.NamedNode(AGR + "graph-one")))
+    s.add(ox.Quad(a, b, b, ox.NamedNode(AGR + "graph-two")))
+    s.add(ox.Quad(a, b, b, ox.NamedNode(AGR + "graph-two")))
+    s.add(ox.Quad(a, b, b))  # the default graph is not a named graph
+    s.add_graph(ox.NamedNode(AGR + "graph-empty"))
+    r = EmbeddedStore(s).query(internal.text("store-named-graphs"))
+    assert sorted(r.values("g")) == [AGR + "graph-one", AGR + "graph-two"]
+    assert EmbeddedStore(ox.Store()).query(internal.text("store-named-graphs")).rows == []

@@ -796,6 +796,34 @@ def readable_label(source: _Source, iri: str) -> str | None:
     return f"{cls}：{' · '.join(names)}" if cls else " · ".join(names)
 
 
+#: (facts, their records) per direction; search-describe-facts-out says why four queries
+_FACT_QUERIES = (
+    ("search-describe-facts-out", "search-describe-records-out"),
+    ("search-describe-facts-in", "search-describe-records-in"),
+)
+
+
+def _fact_rows(source: _Source, e: ox.NamedNode) -> list[tuple]:
+    """Every fact in and out of ``e`` as (dir, p, plabel, o, olabel, evidence, src,
+    srclabel, inferred): each fact row left-joined in Python, by property and other end, to
+    the provenance records of that direction (one row per record; a fact with none keeps its
+    row, with no evidence and source). The rows of the one UNION query this replaces (with
+    the record in an OPTIONAL), which Oxigraph cannot plan from the bound ``e``."""
+    rows: list[tuple] = []
+    for facts, records in _FACT_QUERIES:
+        found: dict[tuple[str, str], list[tuple]] = {}
+        for p, o, evidence, src, srclabel in source.query(
+            internal.text(records), bindings={"e": e}
+        ).rows:
+            found.setdefault((str(p), str(o)), []).append((evidence, src, srclabel))
+        for d, p, plabel, o, olabel, inferred in source.query(
+            internal.text(facts), bindings={"e": e}
+        ).rows:
+            for evidence, src, srclabel in found.get((str(p), str(o)), [(None, None, None)]):
+                rows.append((d, p, plabel, o, olabel, evidence, src, srclabel, inferred))
+    return rows
+
+
 def describe(source: _Source, entity: str, index: SearchIndex | None = None) -> Description:
     """Every fact in and out of ``entity`` (IRI, slug or a name that resolves to one),
     with labels, and the evidence quote and source of each fact that has them."""
@@ -822,7 +850,7 @@ def describe(source: _Source, entity: str, index: SearchIndex | None = None) -> 
             else:
                 other = other or _bound(v)
     seen: dict[tuple, Fact] = {}
-    for row in store.query(internal.text("search-describe-facts"), bindings={"e": e}).rows:
+    for row in _fact_rows(store, e):
         d, p, plabel, o, olabel, evidence, src, srclabel, inferred = row
         key = (_bound(d), _bound(p), str(o), plain(evidence), str(src))
         if key in seen:

@@ -14,7 +14,9 @@ pipeline takes the alliance as an IRI and only checks that the graph holds it as
 
 SHACL runs on the new import's subgraph plus the types and labels of what it references
 (:func:`alliancegraph.build.validate_subgraph`); the layer's hash is recorded, so the build
-does not validate it again while its bytes are unchanged.
+does not validate it again while its bytes are unchanged. Meanwhile a thread loads a large layer
+into a checkpoint of the build it is checked against (:class:`alliancegraph.build.Preload`):
+the build appends to that store, and a layer that fails leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from ..build import Cache, build, ensure_built, validate_subgraph
+from ..build import Cache, build, ensure_built, preload_layer, validate_subgraph
 from ..errors import AllianceGraphError, UsageError
 from ..members import CompiledImport, Index, MemberCompiler, Progress, QuadBuffer, read_table
 from ..members.resolver import ask
@@ -173,36 +175,46 @@ def _run_locked(
     out = source.compile(context, import_id, progress)
     t1 = time.perf_counter()
     nquads = out.quads.nquads()
-    shapes = inputs.ontology_dir / "shapes.ttl"
-    checked = validate_subgraph(nquads, context, shapes, out.origins, out.fact_origins, progress)
-    del context, base
-    quads = len(out.quads)
-    out.quads = QuadBuffer()  # the layer's bytes are ``nquads``: one copy, not two
-    out.origins, out.fact_origins = {}, {}
-    t2 = time.perf_counter()
-    record: ImportRecord = {
-        "id": import_id,
-        "kind": source.kind,
-        "file": str(source.path.resolve()),
-        "file_sha256": sha256(raw),
-        "alliance": source.alliance,
-        "source": source.title,
-        "rows": out.rows,
-        "quads": quads,
-        "new": out.new,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "layer": f"{import_id}.nq",
-        "synthetic": source.synthetic,
-        "layer_sha256": sha256(nquads),
-    }
-    store.add(record, nquads)
-    del nquads
+    layer_sha256 = sha256(nquads)
+    # the layer goes into a checkpoint of ``base`` on the other core while SHACL runs here
+    preload = preload_layer(base, nquads, layer_sha256, cache)
     try:
-        # appended to the build the import was checked against (build.append_layer)
-        key = build(inputs_for(root, store.home), cache, checked=checked).key
-    except BaseException:
-        store.remove(import_id)
-        raise
+        shapes = inputs.ontology_dir / "shapes.ttl"
+        checked = validate_subgraph(
+            nquads, context, shapes, out.origins, out.fact_origins, progress
+        )
+        del context, base
+        quads = len(out.quads)
+        out.quads = QuadBuffer()  # the layer's bytes are ``nquads``: one copy, not two
+        out.origins, out.fact_origins = {}, {}
+        t2 = time.perf_counter()
+        record: ImportRecord = {
+            "id": import_id,
+            "kind": source.kind,
+            "file": str(source.path.resolve()),
+            "file_sha256": sha256(raw),
+            "alliance": source.alliance,
+            "source": source.title,
+            "rows": out.rows,
+            "quads": quads,
+            "new": out.new,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "layer": f"{import_id}.nq",
+            "synthetic": source.synthetic,
+            "layer_sha256": layer_sha256,
+        }
+        store.add(record, nquads)
+        del nquads
+        try:
+            # appended to the build the import was checked against (build.append_layer)
+            inputs = inputs_for(root, store.home)
+            key = build(inputs, cache, checked=checked, preloaded=preload).key
+        except BaseException:
+            store.remove(import_id)
+            raise
+    finally:
+        if preload is not None:
+            preload.discard()
     t3 = time.perf_counter()
     return Report(
         import_id,

@@ -252,8 +252,11 @@ class Engine:
         """Start the worker processes (on an embedded build); called when the server
         starts. They answer from in-memory copies when ``workers`` of them fit the
         memory budget (each loads the build's N-Quads itself), else from the store on
-        disk."""
-        threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up").start()
+        disk. What the first view needs is imported meanwhile, and done before the server
+        listens: imported while it answered, it held the GIL from the first requests (static
+        files took 0.3 s instead of 10 ms)."""
+        warm = threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up")
+        warm.start()
         b = self.source.build
         path = self.source.store_path or (b.store_path if b is not None else None)
         if path is not None and self.pool is None and self.settings.pool:
@@ -268,6 +271,7 @@ class Engine:
                 PooledStore(self.pool, self.settings.timeout), self.source.build,
                 timeout=self.settings.timeout,
             )  # fmt: skip
+        warm.join()
 
     def stop(self) -> None:
         if self.pool is not None:
@@ -363,7 +367,11 @@ class Engine:
         key = self.result_key(query, accept, fmt)
         if key is None:
             return None
-        digest = hashlib.blake2b(repr(key).encode("utf-8", "replace"), digest_size=12)
+        # each part hashed as it is (1.2 ms for a 1 MB query), not repr() of the key (3.6 ms,
+        # on the event loop: a flood of long cached queries held up static files)
+        digest = hashlib.blake2b(digest_size=12)
+        for part in key:
+            digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
         return f'"{self.dataset}-{digest.hexdigest()}"'
 
     async def body(self, ticket: Ticket) -> Any:
