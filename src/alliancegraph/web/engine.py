@@ -252,11 +252,8 @@ class Engine:
         """Start the worker processes (on an embedded build); called when the server
         starts. They answer from in-memory copies when ``workers`` of them fit the
         memory budget (each loads the build's N-Quads itself), else from the store on
-        disk. What the first view needs is imported meanwhile, and done before the server
-        listens: imported while it answered, it held the GIL from the first requests (static
-        files took 0.3 s instead of 10 ms)."""
-        warm = threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up")
-        warm.start()
+        disk."""
+        threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up").start()
         b = self.source.build
         path = self.source.store_path or (b.store_path if b is not None else None)
         if path is not None and self.pool is None and self.settings.pool:
@@ -271,7 +268,6 @@ class Engine:
                 PooledStore(self.pool, self.settings.timeout), self.source.build,
                 timeout=self.settings.timeout,
             )  # fmt: skip
-        warm.join()
 
     def stop(self) -> None:
         if self.pool is not None:
