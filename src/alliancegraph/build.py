@@ -559,11 +559,9 @@ def build(
     try:
         info = None
         if appended is not None:
-            base, layer = appended
-            layer_bytes = layer.read_bytes()
+            base, layer, layer_bytes = appended  # the bytes of the validated hash
             ready = None
             if preloaded is not None:
-                # the bytes _append_base found of this hash: read again, not hashed again
                 ready = preloaded.take(base, inputs.validated[layer])
             info = append_layer(base, layer_bytes, tmp / "store", checked, ready)
             del base, appended, layer_bytes
@@ -628,10 +626,11 @@ def _appendable(layer: bytes) -> bool:
 _AXIOMS = (RDFS + "subClassOf", RDFS + "subPropertyOf", OWL + "inverseOf")
 
 
-def _append_base(inputs: Inputs, cache: Cache) -> tuple[Build, Path] | None:
+def _append_base(inputs: Inputs, cache: Cache) -> tuple[Build, Path, bytes] | None:
     """The cached build ``inputs`` extends by its last layer alone (an import on top of
-    the graph it was checked against), with that layer; None if there is none, or the
-    layer is not the one its import validated (the full build then checks it)."""
+    the graph it was checked against), with that layer and its bytes (read and hashed
+    here once); None if there is none, or the layer is not the one its import validated
+    (the full build then checks it)."""
     if not inputs.layers:
         return None
     layer = inputs.layers[-1]
@@ -646,7 +645,7 @@ def _append_base(inputs: Inputs, cache: Cache) -> tuple[Build, Path] | None:
     rest = Inputs(inputs.data_dir, inputs.ontology_dir, inputs.layers[:-1],
                   dict(inputs.validated), list(inputs.base_dirs))  # fmt: skip
     base = cache.get(rest.key())
-    return (base, layer) if base is not None else None
+    return (base, layer, data) if base is not None else None
 
 
 def _rank(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> tuple[int, str]:
