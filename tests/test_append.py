@@ -21,12 +21,13 @@ import pytest
 
 from alliancegraph.build import Build, Cache, build
 from alliancegraph.imports import import_members, import_table, inputs_for, undo
-from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG
+from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG, RDF, RDFS
 from alliancegraph.synthetic import generate, import_synthetic, write
 
 ROOT = Path(__file__).resolve().parent.parent
 CHEM = AGR + "alliance-chemical-new-materials"
 SWU = AGR + "southwest-university"
+ORG_HAS = f"<{ORG}hasMember>"
 XINHUA = "source-xinhua-chemical-new-materials-alliance"
 QUOTE = "中国科学院过程工程研究所和西南大学等17家高校院所"  # in data/sources/<XINHUA>.txt
 
@@ -205,9 +206,9 @@ def test_an_import_appends_the_store_it_loaded_while_validating(tmp_path, monkey
     used: list[Path | None] = []
     append = build_module.append_layer
 
-    def spy(base, layer, target, checked=None, preloaded=None):
+    def spy(base, layer, target, checked=None, preloaded=None, sha256=None):
         used.append(preloaded)
-        return append(base, layer, target, checked, preloaded)
+        return append(base, layer, target, checked, preloaded, sha256)
 
     monkeypatch.setattr(build_module, "append_layer", spy)
     monkeypatch.setattr(build_module, "PRELOAD_ABOVE", 0)  # a 10x layer's path, on a tiny one
@@ -252,8 +253,8 @@ def test_a_preload_is_used_only_for_its_own_bytes_and_base(tmp_path):
     del store
     preload.discard()
     assert not preload.path.exists()
-    blank = Preload(base, b"_:b <urn:p> <urn:o> .\n", "0" * 64, cache)
-    assert blank.take(base, "0" * 64) is None  # not appendable: the build decides
+    blank = Preload(base, b"_:b <urn:p> <urn:o> .\n", "2" * 64, cache)  # other bytes
+    assert blank.take(base, "2" * 64) is None  # not appendable: the build decides
     blank.discard()
 
 
@@ -264,3 +265,53 @@ def test_a_small_layer_is_not_preloaded(tmp_path):
     base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
     layer = f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode()
     assert len(layer) < PRELOAD_ABOVE and preload_layer(base, layer, "0" * 64, cache) is None
+
+
+@pytest.mark.parametrize("bytes_per_lookup", [1, 10**12])
+def test_the_nodes_a_layer_names_are_found_from_either_side(bytes_per_lookup, monkeypatch):
+    """The context's types and labels of the resources a layer names, and the layer's
+    subjects the base holds: the same whether read from the layer's text (a small layer)
+    or by looking the other side's nodes up in the loaded layer (a large one)."""
+    import alliancegraph.build as build_module
+
+    monkeypatch.setattr(build_module, "_BYTES_PER_LOOKUP", bytes_per_lookup)
+    rdf_type, label = ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "label")
+    a, b, c, d, e = (ox.NamedNode(AGR + n) for n in ("a", "b", "c", "d", "e"))
+    g, layer_g = ox.NamedNode(AGR + "graph-curated"), ox.NamedNode(AGR + "graph-import-x")
+    context = ox.Store()
+    context.extend([
+        ox.Quad(a, rdf_type, ox.NamedNode(ORG + "Organization"), g),  # subject in the layer
+        ox.Quad(b, label, ox.Literal("乙", language="zh"), g),  # object in the layer
+        ox.Quad(c, label, ox.Literal("丙", language="zh"), g),  # not named by the layer
+        ox.Quad(d, rdf_type, ox.NamedNode(ORG + "Organization"), g),  # a predicate there
+    ])  # fmt: skip
+    text = (f"{a} {ORG_HAS} {b} {layer_g} .\n{e} {d} \"x\" {layer_g} .\n"
+            f"{a} {label} \"甲\"@zh {layer_g} .\n").encode()  # fmt: skip
+    loaded = ox.Store()
+    loaded.bulk_load(text, format=ox.RdfFormat.N_QUADS)
+    found = set(build_module._described_of(text, loaded, context))
+    assert found == {q for q in context if q.subject in (a, b, d)}
+    subjects = set(build_module._subjects(text, context, loaded, {layer_g}))
+    assert subjects == {a}  # e is a subject of the layer the context holds nothing about
+
+
+def test_a_large_layer_on_a_small_base_appends_the_quads_of_a_full_build(tmp_path, monkeypatch):
+    """Every layer read as a large one (its nodes found by looking the base's up): a list
+    naming curated organisations and restating a curated membership appends exactly what
+    a full build holds."""
+    import alliancegraph.build as build_module
+
+    monkeypatch.setattr(build_module, "_BYTES_PER_LOOKUP", 1)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(
+        tmp_path / "m.csv",
+        ["单位名称", "单位类型", "角色"],
+        ["重庆示例大层一号科技有限公司", "企业", "成员单位"],
+        ["西南大学", "高等院校"],
+    )
+    report = import_members(rows, CHEM, "大层名单", **env)
+    b = _same_as_full(env, report.build_key, tmp_path)
+    store = ox.Store.read_only(str(b.store_path))
+    held = list(store.quads_for_pattern(ox.NamedNode(CHEM), ox.NamedNode(ORG + "hasMember"),
+                                        ox.NamedNode(SWU)))  # fmt: skip
+    assert [q.graph_name.value for q in held] == [AGR + "graph-curated"]

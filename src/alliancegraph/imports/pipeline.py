@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from ..build import Cache, build, ensure_built, preload_layer, validate_subgraph
 from ..errors import AllianceGraphError, UsageError
+from ..fileio import remember_digest
 from ..members import CompiledImport, Index, MemberCompiler, Progress, QuadBuffer, read_table
 from ..members.resolver import ask
 from ..namespaces import AGR, GRAPH_IMPORT_PREFIX, expand
@@ -181,7 +182,7 @@ def _run_locked(
     try:
         shapes = inputs.ontology_dir / "shapes.ttl"
         checked = validate_subgraph(
-            nquads, context, shapes, out.origins, out.fact_origins, progress
+            nquads, context, shapes, out.origins, out.fact_origins, progress, layer_sha256
         )
         del context, base
         quads = len(out.quads)
@@ -204,6 +205,7 @@ def _run_locked(
             "layer_sha256": layer_sha256,
         }
         store.add(record, nquads)
+        remember_digest(store.path / record["layer"], layer_sha256)  # the build reads it next
         del nquads
         try:
             # appended to the build the import was checked against (build.append_layer)
