@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from alliancegraph.build import Build, Cache, build
+from alliancegraph.build import Build, Cache, _appended_lines, build
 from alliancegraph.imports import import_members, import_table, inputs_for, undo
 from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG, RDF, RDFS
 from alliancegraph.synthetic import generate, import_synthetic, write
@@ -64,8 +64,12 @@ def _same_as_full(home: dict[str, Path], key: str | None, tmp_path: Path) -> Bui
     assert got - want == set() and want - got == set()
     for k in ("quads", "inferred", "generated_aliases"):
         assert appended.info[k] == full.info[k], k
-    # the sorted N-Quads, written on first use, are the same bytes
+    # the sorted N-Quads, written on first use, are the same bytes: merged from the base's,
+    # the layer's and the append's own lines, not dumped from the store
     assert not (appended.path / "dataset.nq").exists()
+    merged = _appended_lines(appended)
+    assert merged is not None
+    assert b"".join(merged) == full.nquads_path.read_bytes()
     assert appended.nquads_path.read_bytes() == full.nquads_path.read_bytes()
     return appended
 
@@ -315,3 +319,32 @@ def test_a_large_layer_on_a_small_base_appends_the_quads_of_a_full_build(tmp_pat
     held = list(store.quads_for_pattern(ox.NamedNode(CHEM), ox.NamedNode(ORG + "hasMember"),
                                         ox.NamedNode(SWU)))  # fmt: skip
     assert [q.graph_name.value for q in held] == [AGR + "graph-curated"]
+
+
+def test_an_appended_build_whose_layer_changed_dumps_its_quads(tmp_path):
+    """The merge reads the import's layer file: if it no longer has the hash it was
+    validated with, the N-Quads come from the store itself."""
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例改层科技有限公司", "企业"])
+    report = import_members(rows, CHEM, "改层名单", **env)
+    b = Cache(env["cache_dir"]).get(report.build_key)
+    assert b is not None and "appended_to" in b.info
+    layer = env["home"] / "imports" / f"{report.id}.nq"
+    layer.write_bytes(layer.read_bytes().replace("示例".encode(), "改过".encode()))
+    assert _appended_lines(b) is None
+    assert set(b.nquads_path.read_bytes().decode().splitlines()) == _quads(b)
+
+
+def test_a_merge_that_does_not_give_the_builds_count_is_not_kept(tmp_path):
+    """A merge short of a line (an append file damaged) is thrown away for the dump."""
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["西南大学", "高等院校"])
+    report = import_members(rows, CHEM, "少行名单", **env)
+    b = Cache(env["cache_dir"]).get(report.build_key)
+    assert b is not None and "appended_to" in b.info
+    plus = b.path / "append-plus.nq"
+    lines = plus.read_bytes().splitlines(keepends=True)
+    assert lines  # the inferred triples and short forms the append added
+    plus.write_bytes(b"".join(lines[1:]))
+    assert set(b.nquads_path.read_bytes().decode().splitlines()) == _quads(b)
+    assert not list(b.path.glob(".merged.*"))

@@ -22,7 +22,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -32,15 +32,20 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
-    """Write ``data`` (text is UTF-8) to ``path`` atomically and durably; returns the path."""
+def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
+    """Write ``data`` (text is UTF-8; an iterable of byte strings is written piece by
+    piece, never held whole) to ``path`` atomically and durably; returns the path."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as f:
+            if isinstance(payload, bytes | bytearray | memoryview):
+                f.write(payload)
+            else:
+                for piece in payload:
+                    f.write(piece)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
