@@ -13,7 +13,9 @@ parameters ``bench_queries.PARAMS`` gives them (unbound otherwise); the internal
 bindings their callers pass, ``BINDINGS`` of ``tests/test_internal_queries.py`` (the test
 checks each finds what it should on the bundled graph). p50 of ``reps`` runs after one
 warm-up; a query whose warm-up is slow runs fewer times (``budget`` seconds per query and
-engine). Met: p50 in memory <= 100 ms.
+engine), and one whose first run took over ``one_run`` seconds (5x the target: missed however
+often it is repeated) is not repeated, its p50 that run (``runs``: 1). Met: p50 in memory <=
+100 ms.
 
     python benchmarks/bench_query_scale.py /tmp/s10/cache/builds/<key>   # dataset.nq + store
     python benchmarks/bench_query_scale.py BUILD --reps 7 --only academia-industry-mix
@@ -38,6 +40,9 @@ for _p in (ROOT / "src", HERE, ROOT / "tests"):
 
 #: the target: p50 per query at 10×, through ``serve`` (whose floor this is)
 TARGET_S = 0.1
+#: a first run slower than this (5× the target) is the figure, not repeated: the query has
+#: missed the target however often it runs, and repeating the slow ones was most of the time
+ONE_RUN_S = 0.5
 
 
 def queries() -> dict[str, str]:
@@ -71,13 +76,14 @@ def answer(store, text: str) -> int:
     return sum(1 for _ in result)
 
 
-def timed(fn: Callable[[], int], reps: int, budget: float) -> dict:
+def timed(fn: Callable[[], int], reps: int, budget: float, one_run: float = ONE_RUN_S) -> dict:
     """p50 seconds of ``reps`` calls after one warm-up (fewer if the warm-up says they would
-    not fit in ``budget``; only the first if it took longer), and the row count."""
+    not fit in ``budget``; only the first if it took longer than ``budget`` or ``one_run``),
+    and the row count."""
     t = time.perf_counter()
     rows = fn()
     first = time.perf_counter() - t
-    if first > budget:  # one run past the budget says it: no warm-up then
+    if first > min(budget, one_run):  # one run far past the target says it: no warm-up then
         return {"p50_s": first, "runs": 1, "rows": rows}
     n = max(1, min(reps, int(budget / max(first, 1e-6))))
     times = []
@@ -96,22 +102,29 @@ def run(
     only: list[str] | None = None,
     disk: bool = True,
     log: Callable[[str], None] = lambda s: None,
+    one_run: float = ONE_RUN_S,
+    loaded: tuple[object, float] | None = None,
 ) -> dict:
     """Time every query in memory (and on disk): ``{"quads", "load_s", "queries": {...}}``.
-    ``only``: names (without the named:/internal: prefix) to keep."""
+    ``only``: names (without the named:/internal: prefix) to keep; ``loaded``: an in-memory
+    ``pyoxigraph.Store`` of the same N-Quads already loaded (the API's copy) and the seconds
+    that took, used instead of loading a second copy."""
     import pyoxigraph as ox
 
     texts = queries()
     if only:
         texts = {k: v for k, v in texts.items() if k.split(":", 1)[1] in only}
-    t = time.perf_counter()
-    memory = ox.Store()
-    memory.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    load = time.perf_counter() - t
+    if loaded is not None:
+        memory, load = loaded
+    else:
+        t = time.perf_counter()
+        memory = ox.Store()
+        memory.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        load = time.perf_counter() - t
     on_disk = ox.Store.read_only(str(store_dir)) if disk else None
     rows: dict[str, dict] = {}
     for key, text in texts.items():
-        mem = timed(lambda text=text: answer(memory, text), reps, budget)
+        mem = timed(lambda text=text: answer(memory, text), reps, budget, one_run)
         entry = {
             "rows": mem["rows"],
             "memory_s": mem["p50_s"],
@@ -119,7 +132,7 @@ def run(
             "met": mem["p50_s"] <= TARGET_S,
         }
         if on_disk is not None:
-            dsk = timed(lambda text=text: answer(on_disk, text), reps, budget)
+            dsk = timed(lambda text=text: answer(on_disk, text), reps, budget, one_run)
             entry.update(disk_s=dsk["p50_s"], disk_runs=dsk["runs"])
             if dsk["rows"] != mem["rows"]:
                 entry["note"] = f"on disk: {dsk['rows']} rows"
@@ -128,8 +141,10 @@ def run(
     return {
         "quads": len(memory),
         "load_s": load,
+        **({"load_by": "ag.open (the API's in-memory copy, reused)"} if loaded else {}),
         "target_s": TARGET_S,
         "reps": reps,
+        "one_run_s": one_run,
         "met": sum(1 for r in rows.values() if r["met"]),
         "queries": rows,
     }
@@ -163,6 +178,12 @@ def main() -> None:
     ap.add_argument("build", type=Path, help="a build folder holding dataset.nq and store/")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--budget", type=float, default=30.0, help="seconds per query and engine")
+    ap.add_argument(
+        "--one-run",
+        type=float,
+        default=ONE_RUN_S,
+        help="seconds past which a first run is not repeated (default %(default)s)",
+    )
     ap.add_argument("--only", help="comma-separated query names")
     ap.add_argument("--no-disk", action="store_true", help="in memory only")
     ap.add_argument("--json", type=Path, help="also write the result here")
@@ -179,6 +200,7 @@ def main() -> None:
         only,
         not args.no_disk,
         log=lambda s: print(s, file=sys.stderr, flush=True),
+        one_run=args.one_run,
     )
     print(table(result))
     text = json.dumps(result, indent=1)

@@ -230,3 +230,171 @@ def test_refused_requests_and_failed_queries_are_misses() -> None:
     assert ten[2] == "**met**" and "no request refused" in ten[1]
     lat = rows["every named and internal query p50 ≤ 100 ms at 10× through `serve`"]
     assert lat[2] == "**missed**" and "1 failed" in lat[1]
+
+
+# -- the harness's own budget: fewer runs only where they change no verdict ------------------
+
+
+def _bench(name: str):
+    """A module of ``benchmarks/`` (they import each other by bare name)."""
+    import importlib
+
+    path = str(ROOT / "benchmarks")
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return importlib.import_module(name)
+
+
+def test_the_floor_does_not_repeat_a_first_run_far_past_the_target() -> None:
+    timed = _bench("bench_query_scale").timed
+    import time
+
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.03)
+        return 7
+
+    r = timed(slow, reps=5, budget=10, one_run=0.01)
+    assert (r["runs"], r["rows"], len(calls)) == (1, 7, 1)  # its first run is the figure
+    assert r["p50_s"] >= 0.03
+    calls.clear()
+    r = timed(lambda: calls.append(1) or 3, reps=5, budget=10, one_run=0.01)
+    assert (r["runs"], r["rows"], len(calls)) == (5, 3, 6)  # a warm-up and five runs
+
+
+def test_named_queries_are_not_run_again_to_count_their_rows() -> None:
+    interleaved = _bench("bench_queries")._interleaved
+    counts = {"ours": 0, "direct": 0}
+
+    def call(k: str):
+        counts[k] += 1
+        return [counts[k]] * 2
+
+    med, last = interleaved({k: lambda k=k: call(k) for k in counts}, 3)
+    assert counts == {"ours": 3, "direct": 3}  # the three timed runs, nothing after
+    assert last == {"ours": [3, 3], "direct": [3, 3]} and set(med) == set(counts)
+
+
+def test_rdflib_gets_the_time_that_decides_the_20x_target() -> None:
+    bq = _bench("bench_queries")
+    assert bq.rdflib_budget(0.002, 20) == 5.0  # the floor: "> 5 s" is > 2,500×
+    assert bq.rdflib_budget(0.3, 20) == pytest.approx(9.0)  # 30× ours
+    assert bq.rdflib_budget(0.72, 20) == 20  # never more than --budget
+    # killed at its budget, the lower bound still proves 20× (with room for noise)
+    for ours in (0.001, 0.05, 0.2, 0.6):
+        assert bq.rdflib_budget(ours, 20) / ours >= 20
+
+
+class _Server:
+    """A fake ``/sparql``: ``kill`` costs it its worker (503 at the deadline); until the
+    replacement has loaded (``reload`` more requests), every query fails the same way."""
+
+    def __init__(self, reload: int = 3, slow: float = 0.0):
+        self.seen: list[str] = []
+        self.reloading = 0
+        self.reload = reload
+        self.slow = slow
+
+    def __call__(self, request):
+        import time
+        from urllib.parse import parse_qs
+
+        import httpx
+
+        query = parse_qs(request.content.decode())["query"][0]
+        self.seen.append(query)
+        deadline = "error: query stopped after its 30 s deadline; narrow it"
+        if self.reloading:
+            self.reloading -= 1
+            return httpx.Response(503, text=deadline)
+        if query == "kill":
+            self.reloading = self.reload
+            return httpx.Response(503, text=deadline)
+        if query == "slow":
+            time.sleep(self.slow)
+        body = {"head": {"vars": ["x"]}, "results": {"bindings": [{}, {}]}}
+        return httpx.Response(200, json=body)
+
+
+def _client(server: _Server):
+    import httpx
+
+    return httpx.Client(transport=httpx.MockTransport(server))
+
+
+def test_a_query_that_costs_the_server_a_worker_does_not_fail_the_next(monkeypatch) -> None:
+    """The 100× run lost 13 queries (6.5 min at the deadline each) after one that was
+    stopped at its deadline: they waited for the replacement worker's reload and failed."""
+    import httpx
+
+    server = _Server(reload=3)
+    client = _client(server)
+    monkeypatch.setattr(httpx, "Client", lambda **kw: client)  # the old signature too
+    lat = _bench("bench_scale").latency(
+        "http://test/sparql", {"fast": "fast", "kill": "kill", "next": "next"}, reps=1
+    )
+    assert "deadline" in lat["kill"]["error"]
+    assert lat["next"]["rows"] == 2 and "error" not in lat["next"]  # measured, not failed
+    assert lat["kill"]["waited_s"] >= 0  # the wait is reported
+    assert server.seen.count("ASK {}") == 4  # three refused while reloading, one answered
+
+
+def test_serve_latency_fastest_first_and_one_run_far_past_the_target() -> None:
+    server = _Server(slow=0.05)
+    texts = {"slow": "slow", "kill": "kill", "fast": "fast"}
+    lat = _bench("bench_scale").latency(
+        "http://test/sparql",
+        texts,
+        reps=5,
+        far=0.02,
+        order=["fast", "slow", "kill"],
+        client=_client(server),
+    )
+    assert server.seen[:7] == ["fast"] * 6 + ["slow"]  # the given order
+    assert server.seen.count("slow") == 1 and lat["slow"]["runs"] == 1  # far past: one run
+    assert lat["slow"]["p50_s"] == lat["slow"]["first_s"] >= 0.05
+    assert lat["fast"]["runs"] == 5
+    assert "waited_s" not in lat["kill"]  # the last query: nothing waits for its worker
+    assert list(lat) == list(texts)  # reported in the caller's order
+
+
+def test_the_report_marks_figures_from_fewer_runs() -> None:
+    report = _bench("report")
+    r = _results()
+    r["queries"]["10.0"]["floor"] = {
+        "quads": 10,
+        "load_s": 1.0,
+        "load_by": "ag.open (the API's in-memory copy, reused)",
+        "reps": 5,
+        "one_run_s": 0.5,
+        "queries": {
+            "named:a": {
+                "rows": 1,
+                "memory_s": 0.9,
+                "memory_runs": 1,
+                "disk_s": 2.0,
+                "disk_runs": 1,
+            },
+            "named:b": {
+                "rows": 1,
+                "memory_s": 0.01,
+                "memory_runs": 5,
+                "disk_s": 0.02,
+                "disk_runs": 5,
+            },
+        },
+    }
+    r["queries"]["10.0"]["serve"] = {
+        "latency": {
+            "named:a": {"error": "HTTP 503: deadline", "waited_s": 95.0},
+            "named:b": {"first_s": 3.0, "p50_s": 3.0, "rows": 1, "runs": 1},
+        }
+    }
+    md = "\n".join(report._scale_section(r["queries"]))
+    assert "| named:a | 1 | 900.0 ms (1 run) | 2.00 s (1 run) | failed |" in md
+    assert "| named:b | 1 | 10.0 ms | 20.0 ms | 3.00 s | 3.00 s (1 run) |" in md
+    assert "After `named:a` the next query waited 95.00 s" in md
+    assert "1.00 s (ag.open (the API's in-memory copy, reused))" in md
+    assert "(past 10×: 500.0 ms on the floor, – through serve)" in md
