@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -628,6 +629,10 @@ def _values_query(shape: _Shape, c: _Check, foci: list) -> str:
 # -- running ---------------------------------------------------------------------------------
 
 
+#: shapes checked at once (:func:`store_results`)
+THREADS = 2
+
+
 def data_graphs(store: ox.Store, exclude: Iterable[str] = (GRAPH_ONTOLOGY, GRAPH_EXAMPLES)) -> list:
     """The graphs validation reads: every graph of ``store`` but the ontology and examples."""
     skip = {ox.NamedNode(g) for g in exclude}
@@ -651,16 +656,17 @@ def store_results(
     def run(sparql: str):
         return store.query(sparql, custom_functions=_FUNCTIONS, **scope)
 
-    for shape in program.shapes:
+    def check(shape: _Shape) -> list[Result]:
+        results: list[Result] = []
         node = shape.node
         name = node.value if isinstance(node, ox.NamedNode) else str(node)
         if not shape.checks:
-            continue
+            return results
         proof = _proof_query(shape)
         if proof is not None:
             rows = [next(iter(run(shape.prologue + q))) for q in proof]
             if _proven(shape, *rows):
-                continue
+                return results
         sparql, counted = _shape_query(shape)
         failed: list[list] = [[] for _ in shape.checks]
         for sol in run(shape.prologue + sparql):
@@ -682,6 +688,13 @@ def store_results(
                 for sol in run(shape.prologue + _values_query(shape, c, foci)):
                     if sol["this"] in wanted:
                         results.append(Result(sol["this"], c.path, sol["v"], c.message, name))
+        return results
+
+    # shapes in two threads (Oxigraph evaluates a query without the GIL), results in
+    # the shapes' order
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        for found in pool.map(check, program.shapes):
+            results += found
     if program.fallback:
         triples = (q.triple for g in graphs for q in store.quads_for_pattern(None, None, None, g))
         results += _pyshacl(triples, program.fallback_triples())
