@@ -49,6 +49,13 @@ from .normalise import (
 from .readers import COLUMN_NAMES, Table, map_header
 from .resolver import Index
 
+#: the predicates and type of a provenance record, in N-Triples form
+_RDF_TYPE, _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = (
+    f"<{RDF}{n}>" for n in ("type", "subject", "predicate", "object")
+)
+_STATEMENT, _DERIVED_FROM = f"<{RDF}Statement>", f"<{PROV}wasDerivedFrom>"
+_EVIDENCE, _LOCATION = f"<{AG}evidenceText>", f"<{AG}sourceLocation>"
+
 __all__ = ["CompiledImport", "MemberCompiler", "Progress", "QuadBuffer"]
 
 TIME = "http://www.w3.org/2006/time#"
@@ -195,6 +202,9 @@ class MemberCompiler:
         self._graph_codes = set(index.code_of)
         self._iris: dict[str, str] = {}
         self._graph = str(self.graph)
+        self._source_text = str(self.source)
+        #: (evidence, location) of the row being written, and their literals
+        self._row_text: tuple[tuple[str, str] | None, str, str] = (None, "", "")
 
     # -- output helpers ------------------------------------------------------------------
 
@@ -211,17 +221,24 @@ class MemberCompiler:
         return text
 
     def fact(self, where: str, s: str, p: str, o: ox.NamedNode | ox.Literal, ev: str) -> None:
-        """Assert ``s p o`` and its provenance record."""
-        self.add(s, p, o)
-        digest = _digest(s, p, str(o), self.source.value, ev, where, n=16)
+        """Assert ``s p o`` and its provenance record (seven quads: written from terms in
+        N-Triples form made once, the most frequent lines of an import)."""
+        subject, predicate, obj = self._iri(s), self._iri(p), str(o)
+        add, graph = self.out.quads.add_terms, self._graph
+        add(subject, predicate, obj, graph)
+        digest = _digest(s, p, obj, self.source.value, ev, where, n=16)
         rec = f"{AGR}statement/{digest}"
-        self.add(rec, RDF + "type", ox.NamedNode(RDF + "Statement"))
-        self.add(rec, RDF + "subject", ox.NamedNode(s))
-        self.add(rec, RDF + "predicate", ox.NamedNode(p))
-        self.add(rec, RDF + "object", o)
-        self.add(rec, PROV + "wasDerivedFrom", self.source)
-        self.add(rec, AG + "evidenceText", ox.Literal(ev, language=lang_of(ev)))
-        self.add(rec, AG + "sourceLocation", ox.Literal(where))
+        r = f"<{rec}>"  # a hex digest under AGR: nothing for NamedNode to check
+        if self._row_text[0] != (ev, where):
+            self._row_text = ((ev, where), str(ox.Literal(ev, language=lang_of(ev))),
+                              str(ox.Literal(where)))  # fmt: skip
+        add(r, _RDF_TYPE, _STATEMENT, graph)
+        add(r, _RDF_SUBJECT, subject, graph)
+        add(r, _RDF_PREDICATE, predicate, graph)
+        add(r, _RDF_OBJECT, obj, graph)
+        add(r, _DERIVED_FROM, self._source_text, graph)
+        add(r, _EVIDENCE, self._row_text[1], graph)
+        add(r, _LOCATION, self._row_text[2], graph)
         self.out.origins[rec] = where
         self.out.fact_origins.setdefault((f"<{s}>", f"<{p}>", str(o)), where)
 
