@@ -104,3 +104,137 @@ def test_the_index_finds_what_the_scan_finds_on_a_tiny_graph():
         got = [(m.iri[len(AGR) :], m.kind) for m in find(store, text, index=index)]
         assert got == want, text
         assert find(store, text) == find(store, text, index=index), text
+
+
+# -- ranking on a hand-made index (issue 16: find fast at scale, answers unchanged) -------------
+
+#: slug: (zh label, en label, aliases)
+HAND = {
+    "cq": ("重庆", "Chongqing", []),
+    "cqu": ("重庆大学", "Chongqing University", ["重大"]),
+    "project": ("重大项目", None, []),
+    "bigproject": (None, "Big Project", []),
+    "town": ("大学城", None, ["学城"]),
+    "union": ("重庆市大学联盟", None, []),
+    "ua": (None, "University Alliance of Chongqing", []),
+    "qd": ("庆大", None, []),
+    "cd": ("长大", None, []),
+    "m1": ("合成材料", None, []),
+    "m2": ("合成材料", None, []),
+    "m3": ("材料甲", None, []),
+    "m0": ("材料乙", None, []),
+    "by": (None, "by", []),
+    "xa": (None, "xa", []),
+}
+
+
+@pytest.fixture(scope="module")
+def hand():
+    """The store and index of HAND (through the index's file form)."""
+    s = ox.Store()
+    for slug, (zh, en, aliases) in HAND.items():
+        node = ox.NamedNode(AGR + slug)
+        for text, lang in ((zh, "zh"), (en, "en")):
+            if text:
+                s.add(ox.Quad(node, ox.NamedNode(RDFS + "label"), ox.Literal(text, language=lang)))
+        for alias in aliases:
+            s.add(ox.Quad(node, ox.NamedNode(SKOS + "altLabel"), ox.Literal(alias, language="zh")))
+    store = EmbeddedStore(s)
+    index = SearchIndex.from_json(SearchIndex.read(store).to_json())
+    assert index is not None
+    return store, index
+
+
+def _found(store, index, text: str, limit: int = 100) -> list[tuple[str, str, str]]:
+    return [(m.iri[len(AGR) :], m.kind, m.matched) for m in find(store, text, limit, index=index)]
+
+
+def test_find_ranks_a_hand_made_index_as_by_hand(hand):
+    """Exact label > alias > prefix > substring; then the shorter name, then the name, then
+    the entity's label and IRI; pinyin counts as the name (substrings from three letters),
+    initials only whole or as a prefix of two letters or more."""
+    store, index = hand
+    expected = {
+        "重庆": [("cq", "exact", "重庆"), ("cqu", "prefix", "重庆大学"),
+                 ("union", "prefix", "重庆市大学联盟")],
+        "chongqing": [("cq", "exact", "重庆"), ("cqu", "prefix", "重庆大学"),
+                      ("union", "prefix", "重庆市大学联盟"),
+                      ("ua", "substring", "University Alliance of Chongqing")],
+        "重大": [("cqu", "alias", "重大"), ("project", "prefix", "重大项目")],
+        "zd": [("cd", "exact", "长大"), ("cqu", "alias", "重大"),
+               ("project", "prefix", "重大项目")],
+        "daxue": [("town", "prefix", "大学城"), ("cqu", "substring", "重庆大学"),
+                  ("union", "substring", "重庆市大学联盟")],
+        "dx": [("town", "prefix", "大学城")],  # cqdx holds dx: initials match no substring
+        "da": [("town", "prefix", "大学城")],  # zhongda holds da: two letters are no substring
+        "dai": [("qd", "substring", "庆大")],  # a second reading, qingdai
+        "学城": [("town", "alias", "学城")],
+        "材料": [("m0", "prefix", "材料乙"), ("m3", "prefix", "材料甲"),
+                 ("m1", "substring", "合成材料"), ("m2", "substring", "合成材料")],
+        "BIG": [("bigproject", "prefix", "Big Project")],
+        "y\x00x": [],  # no match across two names
+    }  # fmt: skip
+    for text, want in expected.items():
+        assert _found(store, index, text) == want, text
+        for n in range(1, len(want) + 1):  # the best n, however early search stops
+            assert _found(store, index, text, n) == want[:n], (text, n)
+
+
+def _reference(index: SearchIndex, text: str) -> list[tuple[str, str, str]]:
+    """find's ranking written out plainly: every name of every entity graded, all sorted."""
+    query = search._fold(text)
+    squeezed = search._NOT_ALNUM.sub("", query)
+    latin = not search._CJK.search(query) and bool(squeezed)
+    if not query:
+        return []
+    graded = []
+    for e in index.entities:
+        grades = []
+        for names, exact in ((e.labels, "exact"), (e.aliases, "alias")):
+            for n in names:
+                kinds = []
+                if n.folded == query:
+                    kinds.append(exact)
+                elif n.folded.startswith(query):
+                    kinds.append("prefix")
+                elif query in n.folded:
+                    kinds.append("substring")
+                full, initials = n.keys()
+                for key in full if latin else ():
+                    if key == squeezed:
+                        kinds.append(exact)
+                    elif key.startswith(squeezed):
+                        kinds.append("prefix")
+                    elif len(squeezed) >= 3 and squeezed in key:
+                        kinds.append("substring")
+                for key in initials if latin else ():
+                    if key == squeezed:
+                        kinds.append(exact)
+                    elif len(squeezed) >= 2 and key.startswith(squeezed):
+                        kinds.append("prefix")
+                grades += [(search.RANK[k], len(n.text), n.text, k) for k in kinds]
+        if grades:
+            graded.append((min(grades), e.zh or e.en or e.iri, e.iri))
+    graded.sort()
+    return [(iri[len(AGR) :], g[3], g[2]) for g, _, iri in graded]
+
+
+def test_find_agrees_with_grading_every_name_for_every_part_of_every_name(hand, monkeypatch):
+    """Every piece of every name and pinyin key, at every limit, with and without the
+    trigram lookup: the best ``limit`` of the full ranking."""
+    store, index = hand
+    pieces = {"y\x00x", "ZD", " daxue ", "chong qing"}
+    for e in index.entities:
+        for n in (*e.labels, *e.aliases):
+            for w in (n.text, *n.keys()[0], *n.keys()[1]):
+                pieces.update(w[i:j] for i in range(len(w)) for j in range(i + 1, len(w) + 1))
+    for text in sorted(pieces):
+        want = _reference(index, text)
+        assert _found(store, index, text) == want, text
+        for n in range(1, len(want)):
+            assert _found(store, index, text, n) == want[:n], (text, n)
+    plain = SearchIndex(index.entities, index.types)  # keys that are not ASCII: a scan
+    monkeypatch.setattr(search, "_trigrams", lambda hay, starts: None)
+    for text in sorted(pieces):
+        assert _found(store, plain, text) == _reference(index, text), text
+    assert plain.tables().pinyin().grams is None

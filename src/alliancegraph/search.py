@@ -23,12 +23,14 @@ import difflib
 import itertools
 import json
 import re
+import threading
 import unicodedata
 import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import pyoxigraph as ox
 
@@ -60,6 +62,7 @@ _NOT_ENTITIES = ("statement/", "graph-", "query/")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
 
 @dataclass(frozen=True)
 class Match:
@@ -190,18 +193,198 @@ INDEX_VERSION = 1
 _SEP = "\x00"
 
 
+#: (rank, length of the name, the name): how well one name matches; the smaller the better.
+Grade = tuple[int, int, str]
+
+
+def _joined(parts: Iterable[str]) -> tuple[str, list[int]]:
+    """``parts`` joined by NUL, with each one's start offset and, last, the offset one past
+    the end (so segment ``k`` ends before ``starts[k + 1] - 1`` for every ``k``)."""
+    parts = list(parts)
+    starts, at = [], 0
+    for part in parts:
+        starts.append(at)
+        at += len(part) + 1
+    starts.append(at)
+    return _SEP.join(parts), starts
+
+
+def _sorted_keys(pairs: Iterable[tuple[str, int]]) -> tuple[list[str], list[int]]:
+    """Keys in code-point order and, beside each, the number of the name holding it."""
+    keys: list[str] = []
+    ids: list[int] = []
+    for key, k in pairs:
+        keys.append(key)
+        ids.append(k)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return [keys[i] for i in order], [ids[i] for i in order]
+
+
+def _ranges(keys: list[str], ids: list[int], text: str) -> tuple[list[int], list[int]]:
+    """The names whose key (in the sorted ``keys``) equals ``text``, and those whose key
+    starts with it and is longer: two contiguous runs found by bisection."""
+    lo = bisect.bisect_left(keys, text)
+    eq = bisect.bisect_right(keys, text, lo)
+    if ord(text[-1]) < 0x10FFFF:
+        hi = bisect.bisect_left(keys, text[:-1] + chr(ord(text[-1]) + 1), eq)
+    else:
+        hi = eq
+        while hi < len(keys) and keys[hi].startswith(text):
+            hi += 1
+    return ids[lo:eq], ids[eq:hi]
+
+
+def _segments(hay: str, starts: list[int], text: str) -> Iterator[int]:
+    """The numbers of the segments of ``hay`` that hold ``text``, in order, each once (a
+    text holding NUL does not match across two segments)."""
+    at = hay.find(text)
+    while at >= 0:
+        k = bisect.bisect_right(starts, at) - 1
+        if at + len(text) < starts[k + 1]:
+            yield k
+            at = hay.find(text, starts[k + 1])
+        else:
+            at = hay.find(text, at + 1)
+
+
+class _Tables:
+    """The distinct names of an index numbered shortest first, then by text (the order
+    names rank in within a kind of match), with the entities holding each as a label and
+    as an alias, and the lookups search runs: folded names sorted (exact and prefix matches
+    by bisection) and joined in number order (substrings by ``str.find``, so the first
+    found are the best). A name's folded form and pinyin are functions of its text."""
+
+    def __init__(self, entities: list[_Entity]):
+        first: dict[str, _Name] = {}
+        for e in entities:
+            for n in (*e.labels, *e.aliases):
+                first.setdefault(n.text, n)
+        self.texts = sorted(first, key=lambda t: (len(t), t))
+        self.names = [first[t] for t in self.texts]
+        number = {t: k for k, t in enumerate(self.texts)}
+        self.labelled: list[list[int]] = [[] for _ in self.texts]
+        self.aliased: list[list[int]] = [[] for _ in self.texts]
+        for i, e in enumerate(entities):
+            for names, holders in ((e.labels, self.labelled), (e.aliases, self.aliased)):
+                for n in names:
+                    h = holders[number[n.text]]
+                    if not h or h[-1] != i:
+                        h.append(i)
+        self.folded = _sorted_keys((n.folded, k) for k, n in enumerate(self.names))
+        self.folded_hay = _joined(n.folded for n in self.names)
+        self._pinyin: _PinyinTables | None = None
+        self._lock = threading.Lock()
+
+    def pinyin(self) -> _PinyinTables:
+        """The pinyin lookups, made when Latin text is first searched for."""
+        if self._pinyin is None:
+            with self._lock:
+                if self._pinyin is None:
+                    self._pinyin = _PinyinTables(self.names)
+        return self._pinyin
+
+
+class _PinyinTables:
+    """Full pinyin keys and initials sorted (exact and prefix matches), and the names
+    holding each trigram of a full key (substrings: a scan of every key would read some
+    megabytes of pinyin per search)."""
+
+    def __init__(self, names: list[_Name]):
+        self.keys = [n.keys() for n in names]
+        keys = self.keys
+        self.full = _sorted_keys((key, k) for k, (full, _) in enumerate(keys) for key in full)
+        self.initials = _sorted_keys((key, k) for k, (_, ini) in enumerate(keys) for key in ini)
+        self.full_hay = _joined("\x01".join(full) for full, _ in keys)
+        self.grams = _trigrams(*self.full_hay)
+
+    def holding(self, text: str) -> Iterator[int]:
+        """The numbers of the names with a full key holding ``text`` (three letters or
+        more), in order: those holding every trigram of it, each checked."""
+        if self.grams is None:
+            yield from _segments(*self.full_hay, text)
+            return
+        for k in self.grams.holding_all(text):
+            if any(text in key for key in self.keys[k][0]):
+                yield k
+
+
+def _trigrams(hay: str, starts: list[int], chunk: int = 1 << 18) -> _Grams | None:
+    """Every trigram of the keys in ``hay`` (ASCII keys joined by \\x01 within a name, names
+    by NUL, segment ``k`` at ``starts[k]``): the numbers of the names holding each, in
+    order, one run per trigram; None if the keys are not ASCII. Read ``chunk`` characters
+    at a time, whole names each, so a large index needs little more memory than its
+    answer."""
+    if not hay.isascii():
+        return None
+    import numpy as np
+
+    parts = []
+    first = 0
+    while first < len(starts) - 1:
+        last = max(bisect.bisect_right(starts, starts[first] + chunk) - 1, first + 1)
+        a = np.frombuffer(hay[starts[first] : starts[last]].encode("ascii"), dtype=np.uint8)
+        if len(a) >= 3:
+            x, y, z = a[:-2], a[1:-1], a[2:]
+            keep = (x > 1) & (y > 1) & (z > 1)
+            name = np.cumsum(a == 0)[:-2][keep] + first
+            code = (x[keep].astype(np.int64) << 16) | (y[keep].astype(np.int64) << 8) | z[keep]
+            pairs = np.sort((code << 32) | name)  # np.unique: the same, far slower
+            parts.append(pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))])
+        first = last
+    pairs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    del parts
+    pairs.sort()
+    codes = pairs >> 32
+    cuts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
+    lo, hi = [0, *cuts], [*cuts, len(pairs)]
+    runs: dict[int, tuple[int, int]] = {}
+    if len(pairs):
+        runs = dict(zip(codes[lo].tolist(), zip(lo, hi, strict=True), strict=True))
+    return _Grams(runs, (pairs & 0xFFFFFFFF).astype(np.int32), len(starts) - 1)
+
+
+@dataclass
+class _Grams:
+    """Trigram lookups: ``runs`` maps a trigram's code to its run in ``holders``."""
+
+    runs: dict[int, tuple[int, int]]
+    holders: Any  # numpy int32 array
+    names: int
+
+    def holding_all(self, text: str) -> list[int]:
+        """The names (in order) that hold every trigram of ``text``: the rarest trigram's
+        names, narrowed by the others while many are left."""
+        import numpy as np
+
+        b = text.encode("ascii")
+        grams = {b[i] << 16 | b[i + 1] << 8 | b[i + 2] for i in range(len(b) - 2)}
+        spans = sorted((hi - lo, lo, hi) for lo, hi in (self.runs.get(g, (0, 0)) for g in grams))
+        _, lo, hi = spans[0]
+        found = self.holders[lo:hi]
+        for _, lo, hi in spans[1:]:
+            if len(found) <= 32:
+                break
+            mask = np.zeros(self.names, dtype=bool)
+            mask[self.holders[lo:hi]] = True
+            found = found[mask[found]]
+        return found.tolist()
+
+
 class SearchIndex:
     """What search reads, gathered once: every entity's labels and aliases with their
     folded forms and pinyin keys, and its most specific class.
 
     A build's index is written once to its folder (:func:`load_index`) and loaded once
-    per process, so a search costs a scan of two joined strings (``str.find``) and the
-    grading of the entities found there, never a SPARQL query or pinyin."""
+    per process. A search never runs a SPARQL query or pinyin: exact and prefix matches
+    are bisections of sorted keys; substrings, needed only when those are too few, are a
+    ``str.find`` over the names joined shortest first, which stops once enough are found
+    (:meth:`grades`)."""
 
     def __init__(self, entities: list[_Entity], types: dict[str, str]):
         self.entities = entities
         self.types = types
-        self._haystacks: dict[str, tuple[str, list[int], list[list[int]]]] = {}
+        self._tables: _Tables | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def read(cls, source: _Source, pinyin: bool = True) -> SearchIndex:
@@ -219,8 +402,7 @@ class SearchIndex:
             return [[n.text, n.folded, *n.keys()] for n in ns]
 
         rows = [
-            [e.iri, e.zh, e.en, e.other, names(e.labels), names(e.aliases)]
-            for e in self.entities
+            [e.iri, e.zh, e.en, e.other, names(e.labels), names(e.aliases)] for e in self.entities
         ]
         doc = {"version": INDEX_VERSION, "entities": rows, "types": self.types}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -244,48 +426,73 @@ class SearchIndex:
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
-    def _haystack(self, which: str) -> tuple[str, list[int], list[list[int]]]:
-        """All folded names (``names``) or all pinyin keys (``pinyin``), each once, joined
-        by NUL, with each one's start offset and the numbers of the entities holding it
-        (names and readings repeat across entities: once each keeps the scan short)."""
-        if which not in self._haystacks:
-            holders: dict[str, list[int]] = {}
-            for i, e in enumerate(self.entities):
-                for n in (*e.labels, *e.aliases):
-                    if which == "names":
-                        keys: tuple[str, ...] = (n.folded,)
-                    else:
-                        full, initials = n.keys()
-                        keys = (*full, *initials)
-                    for key in keys:
-                        owners = holders.setdefault(key, [])
-                        if not owners or owners[-1] != i:
-                            owners.append(i)
-            starts, at = [], 0
-            for key in holders:
-                starts.append(at)
-                at += len(key) + 1
-            self._haystacks[which] = (_SEP.join(holders), starts, list(holders.values()))
-        return self._haystacks[which]
+    def tables(self) -> _Tables:
+        """The lookups of :meth:`grades`, made on the first search (once per index)."""
+        if self._tables is None:
+            with self._lock:
+                if self._tables is None:
+                    self._tables = _Tables(self.entities)
+        return self._tables
 
-    def _holding(self, which: str, text: str, found: set[int]) -> None:
-        hay, starts, owners = self._haystack(which)
-        at = hay.find(text)
-        while at >= 0:
-            k = bisect.bisect_right(starts, at) - 1
-            found.update(owners[k])
-            # on to the next key: each holds the text once for our purpose
-            at = hay.find(text, starts[k + 1] if k + 1 < len(starts) else len(hay))
+    def grades(
+        self, query: str, squeezed: str, latin: bool, enough: int | None = None
+    ) -> dict[int, Grade]:
+        """Each matching entity's (number: best grade) for the folded text ``query`` and
+        (Latin text) its letters and digits ``squeezed``: a name equal to the text is exact
+        (a label) or alias, one starting with it prefix, one holding it substring; full
+        pinyin counts as the name (substrings from three letters), initials only whole or
+        (two letters on) as a prefix. With ``enough``, search stops once that many entities
+        are graded, every one of them better than any left out."""
+        t = self.tables()
+        best: dict[int, Grade] = {}
 
-    def candidates(self, query: str, squeezed: str, latin: bool) -> list[_Entity]:
-        """The entities with a name holding ``query`` or (Latin text) a pinyin key holding
-        ``squeezed``: every entity :func:`_grade` can match, in index order."""
-        found: set[int] = set()
-        if query:
-            self._holding("names", query, found)
+        def give(k: int, label_rank: int, alias_rank: int) -> None:
+            n, text = len(t.texts[k]), t.texts[k]
+            for holders, rank in ((t.labelled[k], label_rank), (t.aliased[k], alias_rank)):
+                g = (rank, n, text)
+                for e in holders:
+                    old = best.get(e)
+                    if old is None or g < old:
+                        best[e] = g
+
+        exact_ids, longer = _ranges(*t.folded, query)
+        exact, prefix = set(exact_ids), set(longer)
         if latin and squeezed:
-            self._holding("pinyin", squeezed, found)
-        return [self.entities[i] for i in sorted(found)]
+            p = t.pinyin()
+            for (keys, ids), prefixes in ((p.full, True), (p.initials, len(squeezed) >= 2)):
+                same, longer = _ranges(keys, ids, squeezed)
+                exact.update(same)
+                if prefixes:
+                    prefix.update(longer)
+        for k in exact:
+            give(k, RANK["exact"], RANK["alias"])
+        for k in sorted(prefix - exact):  # shortest name first
+            if enough is not None and len(best) >= enough:
+                return best
+            give(k, RANK["prefix"], RANK["prefix"])
+        if enough is not None and len(best) >= enough:
+            return best
+        # Substrings rank below every prefix: each scan finds names shortest first and
+        # stops once it has found enough entities not graded yet.
+        above = set(best)
+        need = None if enough is None else enough - len(above)
+        scans: list[Iterable[int]] = [_segments(*t.folded_hay, query)]
+        if latin and len(squeezed) >= 3:
+            scans.append(t.pinyin().holding(squeezed))
+        sub = RANK["substring"]
+        for numbers in scans:
+            found: set[int] = set()
+            for k in numbers:
+                if need is not None and len(found) >= need:
+                    break
+                g = (sub, len(t.texts[k]), t.texts[k])
+                for e in itertools.chain(t.labelled[k], t.aliased[k]):
+                    if e not in above:
+                        found.add(e)
+                        old = best.get(e)
+                        if old is None or g < old:
+                            best[e] = g
+        return best
 
 
 #: Indexes kept by this process: by build folder, and by store (weakly).
@@ -351,41 +558,6 @@ def index_of(source: _Source) -> SearchIndex:
     return load_index(source)
 
 
-def _grade(query: str, squeezed: str, names: list[_Name], exact_kind: Kind, latin: bool):
-    """The best (rank, matched text) of ``query`` against ``names`` and their pinyin."""
-    best: tuple[int, int, str] | None = None
-
-    def offer(kind: Kind, text: str) -> None:
-        nonlocal best
-        cand = (RANK[kind], len(text), text)
-        if best is None or cand < best:
-            best = cand
-
-    for n in names:
-        name, folded = n.text, n.folded
-        if folded == query:
-            offer(exact_kind, name)
-        elif folded.startswith(query):
-            offer("prefix", name)
-        elif query in folded:
-            offer("substring", name)
-        if latin and squeezed:
-            full, initials = n.keys()
-            for key in full:
-                if key == squeezed:
-                    offer(exact_kind, name)
-                elif key.startswith(squeezed):
-                    offer("prefix", name)
-                elif len(squeezed) >= 3 and squeezed in key:
-                    offer("substring", name)
-            for key in initials:
-                if key == squeezed:
-                    offer(exact_kind, name)
-                elif len(squeezed) >= 2 and key.startswith(squeezed):
-                    offer("prefix", name)
-    return best
-
-
 def find(
     source: _Source,
     text: str,
@@ -426,13 +598,10 @@ def find(
     store = source
     idx = index if index is not None else index_of(source)
     wanted = class_iri(type, store) if type else None
-    graded: list[tuple[tuple[int, int, str], _Entity]] = []
-    for e in idx.candidates(query, squeezed, latin):
-        a = _grade(query, squeezed, e.labels, "exact", latin)
-        b = _grade(query, squeezed, e.aliases, "alias", latin)
-        best = min((x for x in (a, b) if x is not None), default=None)
-        if best is not None:
-            graded.append((best, e))
+    # with a class to keep, how many of the best are enough is not known in advance
+    enough = limit if wanted is None and limit > 0 else None
+    ents = idx.entities
+    graded = [(g, ents[i]) for i, g in idx.grades(query, squeezed, latin, enough).items()]
     if not graded:
         return []
     # the IRI last: equal names rank the same whichever order an engine listed them in
