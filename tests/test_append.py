@@ -300,12 +300,13 @@ def test_the_nodes_a_layer_names_are_found_from_either_side(bytes_per_lookup, mo
 
 
 def test_a_large_layer_on_a_small_base_appends_the_quads_of_a_full_build(tmp_path, monkeypatch):
-    """Every layer read as a large one (its nodes found by looking the base's up): a list
-    naming curated organisations and restating a curated membership appends exactly what
-    a full build holds."""
+    """Every layer read as a large one (its nodes found by looking the base's up, the base
+    read in one pass for what the layer entails): a list naming curated organisations and
+    restating a curated membership appends exactly what a full build holds."""
     import alliancegraph.build as build_module
 
     monkeypatch.setattr(build_module, "_BYTES_PER_LOOKUP", 1)
+    monkeypatch.setattr(build_module, "_PASS_PER_LOOKUP", 10**9)  # the base read in one pass
     env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
     rows = _rows(
         tmp_path / "m.csv",

@@ -770,8 +770,18 @@ def append_layer(
     t1 = time.perf_counter()
     add: list[ox.Quad] = []
     remove: set[ox.Quad] = set()
-    for q in small.quads_for_pattern(None, None, None, inferred_graph):
-        held = list(old.quads_for_pattern(q.subject, q.predicate, q.object))
+    entailed = list(small.quads_for_pattern(None, None, None, inferred_graph))
+    holders: dict[ox.Triple, list[ox.Quad]] | None = None
+    if base.info.get("quads", len(entailed) + 1) <= len(entailed) * _PASS_PER_LOOKUP:
+        # a small base (a first import): one pass over it, not a look-up on disk per triple
+        holders = {}
+        for h in old:
+            holders.setdefault(h.triple, []).append(h)
+    for q in entailed:
+        if holders is not None:
+            held = holders.get(q.triple, [])
+        else:
+            held = list(old.quads_for_pattern(q.subject, q.predicate, q.object))
         if not held or all(h.graph_name == ox.NamedNode(GRAPH_EXAMPLES) for h in held):
             add.append(q)  # the full build infers it before the examples graph is added
             remove.update(held)
@@ -1158,6 +1168,11 @@ def _referenced(nquads: bytes) -> set[ox.NamedNode]:
 #: expression reads the text at about 5 ns a byte, a quad read and looked up costs about
 #: 2 us (the 350 MB layer of a 10x import: 1.8 s of text, or a base of 4,000 quads)
 _BYTES_PER_LOOKUP = 500
+
+
+#: quads of a base read in one pass per triple not looked up in it on disk (the pass is
+#: about 3x cheaper per quad than a look-up: 0.17 s against 0.56 s for a first 10x import)
+_PASS_PER_LOOKUP = 1
 
 
 def _in_layer(layer: ox.Store, node: ox.NamedNode, graphs: list) -> bool:
