@@ -187,3 +187,129 @@ def test_named_graph_list_skips_empty_graphs_and_the_default_graph():
     r = EmbeddedStore(s).query(internal.text("store-named-graphs"))
     assert sorted(r.values("g")) == [AGR + "graph-one", AGR + "graph-two"]
     assert EmbeddedStore(ox.Store()).query(internal.text("store-named-graphs")).rows == []
+
+
+# -- academia-industry-mix, alliance-members, organisations-by-type (issue 16, task A) -------
+
+ORG_SUPPORT = AG + "supportingInstitution"
+
+
+def _tiny(triples: list[tuple], graphs: tuple[str, ...] = ("graph-curated",)) -> ox.Store:
+    """A store of ``(s, p, o)`` (s, p IRIs; o an IRI, or a ``(text, lang)`` label) written to
+    each of ``graphs``."""
+    s = ox.Store()
+    for graph in graphs:
+        for sub, pred, obj in triples:
+            o = ox.Literal(obj[0], language=obj[1]) if isinstance(obj, tuple) else ox.NamedNode(obj)
+            s.add(ox.Quad(ox.NamedNode(sub), ox.NamedNode(pred), o, ox.NamedNode(AGR + graph)))
+    return s
+
+
+def _named_rows(store: ox.Store, name: str, **params) -> list[tuple]:
+    """The named query ``name`` on ``store`` with ``params``, as the library binds them."""
+    from alliancegraph.library import bind, load_library
+    from alliancegraph.store import EmbeddedStore, with_values
+
+    nq = load_library()[name]
+    text = with_values(nq.text, bind(nq, params)) if params else nq.text
+    return [_plain(r) for r in EmbeddedStore(store).query(text).rows]
+
+
+A1, A2, NOT_ALLIANCE = AGR + "a1", AGR + "a2", AGR + "club"
+ORG_X, ORG_Y, ORG_Z, ORG_W = (AGR + n for n in ("x", "y", "z", "w"))
+MEMBERS = [
+    (A1, RDF_TYPE, AG + "Alliance"), (A1, RDFS_LABEL, ("B联盟", "zh")),
+    (A1, RDFS_LABEL, ("B alliance", "en")),
+    (A2, RDF_TYPE, AG + "Alliance"), (A2, RDFS_LABEL, ("A联盟", "zh")),
+    (NOT_ALLIANCE, RDFS_LABEL, ("俱乐部", "zh")),
+    # x: an enterprise and a university, member of both alliances, the lead of a1 only
+    (ORG_X, RDF_TYPE, AG + "Enterprise"), (ORG_X, RDF_TYPE, AG + "University"),
+    (ORG_X, RDFS_LABEL, ("甲", "zh")), (ORG_X, RDFS_LABEL, ("X Co", "en")),
+    (A1, ORG + "hasMember", ORG_X), (A2, ORG + "hasMember", ORG_X),
+    (A1, AG + "leadInstitution", ORG_X),
+    # y: a university, member of a2 and supporting a1; member of the non-alliance too
+    (ORG_Y, RDF_TYPE, AG + "University"), (ORG_Y, RDFS_LABEL, ("乙", "zh")),
+    (A2, ORG + "hasMember", ORG_Y), (A1, ORG_SUPPORT, ORG_Y),
+    (NOT_ALLIANCE, ORG + "hasMember", ORG_Y),
+    # z: a university in no alliance; w: a member of a2 of none of the four types, no zh name
+    (ORG_Z, RDF_TYPE, AG + "University"), (ORG_Z, RDFS_LABEL, ("丙", "zh")),
+    (ORG_W, RDF_TYPE, AG + "Company"), (ORG_W, RDFS_LABEL, ("W", "en")),
+    (A2, ORG + "hasMember", ORG_W), (A2, AG + "leadInstitution", ORG_W),
+]  # fmt: skip
+
+
+def test_academia_industry_mix_counts_per_alliance_relation_and_type():
+    """Counts per alliance, relation and type, by hand: an organisation of two types counts in
+    each, a non-alliance's members are not counted, nor are organisations of none of the four
+    types; a member that also supports counts under each relation."""
+    expected = [
+        (A2, "A联盟", "member", AG + "Enterprise", "1"),
+        (A2, "A联盟", "member", AG + "University", "2"),
+        (A1, "B联盟", "member", AG + "Enterprise", "1"),
+        (A1, "B联盟", "member", AG + "University", "1"),
+        (A1, "B联盟", "supporting", AG + "University", "1"),
+    ]
+    assert _named_rows(_tiny(MEMBERS), "academia-industry-mix") == expected
+    assert _named_rows(_tiny(MEMBERS), "academia-industry-mix", alliance=A1) == expected[2:]
+
+
+def test_alliance_members_marks_the_lead_of_that_alliance_only():
+    """x leads a1 and is a plain member of a2; w leads a2 but has no zh name (no row); the
+    lead triple also held in a second graph adds no row."""
+    expected = [
+        (A2, "A联盟", ORG_Y, "乙", "member"),  # 乙 (U+4E59) sorts before 甲 (U+7532)
+        (A2, "A联盟", ORG_X, "甲", "member"),
+        (A1, "B联盟", ORG_X, "甲", "lead"),
+    ]
+    store = _tiny(MEMBERS)
+    assert _named_rows(store, "alliance-members") == expected
+    assert _named_rows(store, "alliance-members", alliance=A1) == expected[2:]
+    lead = (ox.NamedNode(A1), ox.NamedNode(AG + "leadInstitution"), ox.NamedNode(ORG_X))
+    store.add(ox.Quad(*lead, ox.NamedNode(AGR + "graph-synthetic")))
+    assert _named_rows(store, "alliance-members") == expected
+
+
+def test_organisations_by_type_joins_alliance_names_in_name_order():
+    """The alliance names are sorted by name whatever the IRIs' order (x is in a1 "B联盟"
+    and a2 "A联盟"), supporting counts as belonging, a non-alliance does not, and an
+    organisation in none has no ?alliances."""
+    rows = _named_rows(_tiny(MEMBERS, ("graph-curated", "graph-synthetic")),
+                       "organisations-by-type", type="ag:University")  # fmt: skip
+    assert sorted(rows) == sorted([
+        (ORG_X, "甲", "X Co", "A联盟、B联盟"),
+        (ORG_Y, "乙", None, "A联盟、B联盟"),
+        (ORG_Z, "丙", None, None),
+    ])  # fmt: skip
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)  # ORDER BY ?label
+
+
+def test_coverage_research_platforms_counts_own_and_members_platforms_in_scope():
+    """By hand: the system's alliances are a1 (placed in it) and a3 (synthetic), not a2; their
+    platforms are their own and their members' research platforms (not m's other kind)."""
+    from alliancegraph import internal
+    from alliancegraph.store import EmbeddedStore
+
+    n = lambda s: AGR + s  # noqa: E731
+    sys_, typ = n("system"), RDF_TYPE
+    triples = [
+        (sys_, typ, AG + "AllianceSystem"),
+        (n("a1"), typ, AG + "Alliance"), (n("a1"), AG + "partOfSystem", sys_),
+        (n("a2"), typ, AG + "Alliance"), (n("a3"), typ, AG + "Alliance"),
+        (n("a1"), AG + "hasPlatform", n("p1")), (n("a1"), ORG + "hasMember", n("m")),
+        (n("m"), AG + "hasPlatform", n("p2")), (n("m"), AG + "hasPlatform", n("p3")),
+        (n("a2"), ORG + "hasMember", n("k")), (n("k"), AG + "hasPlatform", n("p4")),
+        (n("a3"), ORG + "hasMember", n("k3")), (n("k3"), AG + "hasPlatform", n("p5")),
+    ]  # fmt: skip
+    triples += [(n(p), typ, AG + "ResearchPlatform") for p in ("p1", "p2", "p4", "p5")]
+    store = _tiny(triples)
+    store.add(ox.Quad(ox.NamedNode(n("a3")), ox.NamedNode(AG + "synthetic"), ox.Literal(True),
+                      ox.NamedNode(AGR + "graph-synthetic")))  # fmt: skip
+    text = internal.text("analysis-coverage-research-platforms")
+
+    def platforms(scope: str) -> set[str]:
+        r = EmbeddedStore(store).query(text, bindings={"scope": ox.NamedNode(n(scope))})
+        return set(r.values("x"))
+
+    assert platforms("system") == {n("p1"), n("p2"), n("p5")}
+    assert platforms("a1") == {n("p1"), n("p2")}
+    assert platforms("a2") == {n("p4")}
