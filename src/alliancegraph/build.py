@@ -333,7 +333,7 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     # on every build (check_layers validates any whose bytes changed since).
     for layer in inputs.layers:
         try:
-            store.bulk_load(path=str(layer), format=ox.RdfFormat.N_QUADS)
+            store.load(path=str(layer), format=ox.RdfFormat.N_QUADS)  # in memory
         except SyntaxError as e:
             raise DataError(
                 [Problem(f"{layer}:{e.lineno}", f"N-Quads syntax error: {e.msg}")]
@@ -1086,8 +1086,10 @@ def _closure(
     from .namespaces import AGR
 
     sub = ox.Store()
-    # written from checked terms (an import) or loaded by the build already: not checked again
-    sub.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+    # written from checked terms (an import) or loaded by the build already: not checked
+    # again; ``load``: for an in-memory store faster than ``bulk_load``, and growing less
+    # than it with the size (EmbeddedStore.from_nquads)
+    sub.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
     graphs = set(sub.named_graphs())
     # found while ``sub`` holds the layer alone
     known = list(_described_of(nquads, sub, context)) if described else []

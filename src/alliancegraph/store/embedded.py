@@ -94,12 +94,14 @@ class EmbeddedStore:
 
     @classmethod
     def from_nquads(cls, path: Path, cacheable: bool = False) -> EmbeddedStore:
-        """An in-memory store loaded from an N-Quads file by Oxigraph's bulk loader (a
-        build's ``dataset.nq``, already validated, hence ``lenient``). ``cacheable``: the
-        file is a build's, whose dataset never changes."""
+        """An in-memory store loaded from an N-Quads file (a build's ``dataset.nq``, already
+        validated, hence ``lenient``). ``cacheable``: the file is a build's, whose dataset
+        never changes. ``load``, not ``bulk_load``: for an in-memory store the plain load
+        took half the time and four fifths of the memory (1.5 M quads: 38 s and 572 MB
+        against 46 s and 715 MB; 4.2 M: 27 s against 54 s)."""
         store = ox.Store()
         try:
-            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+            store.load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
         except (OSError, SyntaxError) as e:
             raise EndpointError(f"cannot load {path} into memory: {e}") from None
         made = cls(store, f"memory:{path}")
