@@ -74,6 +74,14 @@ def _same_as_full(home: dict[str, Path], key: str | None, tmp_path: Path) -> Bui
     return appended
 
 
+def _graphs_of_swu_membership(b: Build) -> list[str]:
+    """The graphs holding 西南大学's curated membership of the chemical alliance in ``b``."""
+    store = ox.Store.read_only(str(b.store_path))
+    held = store.quads_for_pattern(ox.NamedNode(CHEM), ox.NamedNode(ORG + "hasMember"),
+                                   ox.NamedNode(SWU))  # fmt: skip
+    return [q.graph_name.value for q in held]
+
+
 def test_a_member_list_appends(home, tmp_path):
     rows = _rows(
         tmp_path / "members.csv",
@@ -90,10 +98,7 @@ def test_restating_curated_facts_keeps_one_copy_in_the_curated_graph(home, tmp_p
     rows = _rows(tmp_path / "restate.csv", ["单位名称", "单位类型"], ["西南大学", "高等院校"])
     report = import_members(rows, CHEM, "重述名单", **home)
     b = _same_as_full(home, report.build_key, tmp_path)
-    store = ox.Store.read_only(str(b.store_path))
-    held = list(store.quads_for_pattern(ox.NamedNode(CHEM), ox.NamedNode(ORG + "hasMember"),
-                                        ox.NamedNode(SWU)))  # fmt: skip
-    assert [q.graph_name.value for q in held] == [AGR + "graph-curated"]
+    assert _graphs_of_swu_membership(b) == [AGR + "graph-curated"]
 
 
 def test_asserting_an_inferred_triple_moves_it_out_of_the_inferred_graph(home, tmp_path):
@@ -316,10 +321,7 @@ def test_a_large_layer_on_a_small_base_appends_the_quads_of_a_full_build(tmp_pat
     )
     report = import_members(rows, CHEM, "大层名单", **env)
     b = _same_as_full(env, report.build_key, tmp_path)
-    store = ox.Store.read_only(str(b.store_path))
-    held = list(store.quads_for_pattern(ox.NamedNode(CHEM), ox.NamedNode(ORG + "hasMember"),
-                                        ox.NamedNode(SWU)))  # fmt: skip
-    assert [q.graph_name.value for q in held] == [AGR + "graph-curated"]
+    assert _graphs_of_swu_membership(b) == [AGR + "graph-curated"]
 
 
 def test_an_appended_build_whose_layer_changed_dumps_its_quads(tmp_path):

@@ -211,13 +211,8 @@ def _joined(parts: Iterable[str]) -> tuple[str, list[int]]:
 
 def _sorted_keys(pairs: Iterable[tuple[str, int]]) -> tuple[list[str], list[int]]:
     """Keys in code-point order and, beside each, the number of the name holding it."""
-    keys: list[str] = []
-    ids: list[int] = []
-    for key, k in pairs:
-        keys.append(key)
-        ids.append(k)
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    return [keys[i] for i in order], [ids[i] for i in order]
+    ordered = sorted(pairs)  # the numbers come in rising order: ties keep it
+    return [key for key, _ in ordered], [k for _, k in ordered]
 
 
 def _ranges(keys: list[str], ids: list[int], text: str) -> tuple[list[int], list[int]]:
