@@ -21,7 +21,7 @@ import pytest
 
 from alliancegraph.build import Build, Cache, _appended_lines, build
 from alliancegraph.imports import import_members, import_table, inputs_for, undo
-from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG, RDF, RDFS
+from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG, OWL, RDF, RDFS
 from alliancegraph.synthetic import generate, import_synthetic, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,33 +247,115 @@ def test_an_import_that_fails_validation_leaves_no_preloaded_store(tmp_path, mon
     assert ImportStore(env["home"]).records() == []
 
 
-def test_a_preload_is_used_only_for_its_own_bytes_and_base(tmp_path):
+def test_a_preload_is_used_only_for_its_own_bytes_and_base(tmp_path, monkeypatch):
     from alliancegraph.build import Preload, ensure_built
 
+    monkeypatch.setattr("alliancegraph.build.PRELOAD_ABOVE", 0)
     cache = Cache(tmp_path / "cache")
     base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
-    layer = f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode()
-    preload = Preload(base, layer, "0" * 64, cache)
+    lines = [f"<{AGR}x{i}> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode() for i in (1, 2)]
+    preload = Preload(base, cache)
+    # pieces in any order, one line twice: the store is the set of the layer's quads
+    preload.feed(lines[1])
+    preload.feed(lines[0] + lines[1])
+    preload.seal("0" * 64)
     assert preload.take(base, "1" * 64) is None  # other bytes
     loaded = preload.take(base, "0" * 64)
     assert loaded is not None
     store = ox.Store(str(loaded))
-    assert len(store) == len(ox.Store.read_only(str(base.store_path))) + 1
+    assert len(store) == len(ox.Store.read_only(str(base.store_path))) + 2
     del store
     preload.discard()
-    assert not preload.path.exists()
-    blank = Preload(base, b"_:b <urn:p> <urn:o> .\n", "2" * 64, cache)  # other bytes
-    assert blank.take(base, "2" * 64) is None  # not appendable: the build decides
-    blank.discard()
+    assert preload.path is not None and not preload.path.exists()
+    unsealed = Preload(base, cache)
+    unsealed.feed(lines[0])
+    assert unsealed.take(base, "0" * 64) is None  # never told what the layer is
+    unsealed.discard()
+    assert not list((tmp_path / "cache" / "builds").glob(".preload.*"))
 
 
 def test_a_small_layer_is_not_preloaded(tmp_path):
-    from alliancegraph.build import PRELOAD_ABOVE, ensure_built, preload_layer
+    from alliancegraph.build import PRELOAD_ABOVE, Preload, ensure_built
 
     cache = Cache(tmp_path / "cache")
     base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
     layer = f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode()
-    assert len(layer) < PRELOAD_ABOVE and preload_layer(base, layer, "0" * 64, cache) is None
+    preload = Preload(base, cache)
+    preload.feed(layer)
+    preload.seal("0" * 64)
+    assert len(layer) < PRELOAD_ABOVE and preload.thread is None
+    assert preload.take(base, "0" * 64) is None
+    preload.discard()
+    assert not list((tmp_path / "cache" / "builds").glob(".preload.*"))
+
+
+@pytest.mark.parametrize(
+    ("text", "appendable"),
+    [
+        (f'<{AGR}x> <{AGR}p> "<{OWL}inverseOf>" <{AGR}graph-import-x> .\n', (False, True)),
+        (f"<{AGR}x> <{OWL}inverseOf> <{AGR}y> <{AGR}graph-import-x> .\n", (False, False)),
+        (f"<{AGR}x> <{AGR}p> <{AGR}y> <{GRAPH_INFERRED}> .\n", (False, False)),
+        (f"<{AGR}x> <{AGR}p> _:b <{AGR}graph-import-x> .\n", (False, False)),
+        (f"_:b <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n", (False, False)),
+        # a blank node is searched for in the text either way (no index finds one)
+        (f'<{AGR}x> <{AGR}p> "a _:b" <{AGR}graph-import-x> .\n', (False, False)),
+        (f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n", (True, True)),
+    ],
+)
+def test_a_layer_is_appendable_unless_it_holds_the_builds_own_terms(text, appendable):
+    """From the text (a build reading a layer), terms are searched for and a literal that
+    holds one costs a full build; from a store of the layer (an import, which loaded it to
+    validate), the terms are looked up, and only a blank node is searched for in the text."""
+    from alliancegraph.build import _appendable
+
+    layer = text.encode()
+    store = ox.Store()
+    store.load(layer, format=ox.RdfFormat.N_QUADS)
+    assert (_appendable(layer), _appendable(layer, loaded=store)) == appendable
+
+
+def test_the_compiler_hands_out_its_quads_while_it_writes_them(monkeypatch):
+    """``QuadBuffer``'s sink gets every chunk as it is made, not at the end: together the
+    chunks hold exactly the lines of the sorted layer."""
+    from alliancegraph.members import QuadBuffer
+
+    got: list[bytes] = []
+    buffer = QuadBuffer(got.append)
+    monkeypatch.setattr(buffer, "CHUNK", 2)
+    n = ox.NamedNode(AGR + "n")
+    for i in (3, 1, 2, 1, 0):
+        buffer.append(ox.Quad(n, n, ox.Literal(str(i)), n))
+    assert len(got) == 2  # two chunks of two lines, before the layer was asked for
+    layer = buffer.nquads()
+    assert len(got) == 3  # the last line, flushed by nquads
+    pieces = b"".join(got).splitlines(keepends=True)
+    assert len(pieces) == 5 and sorted(set(pieces)) == layer.splitlines(keepends=True)
+
+
+def test_a_list_that_fails_to_compile_leaves_no_preloaded_store(tmp_path, monkeypatch):
+    """The preload starts while rows are compiled: a row that fails stops and removes it."""
+    from alliancegraph.build import Preload
+    from alliancegraph.errors import DataError
+    from alliancegraph.imports import ImportStore
+
+    started: list[Path] = []
+    start = Preload._start
+
+    def spy(self):
+        start(self)
+        started.append(self.path)
+
+    monkeypatch.setattr(Preload, "_start", spy)
+    monkeypatch.setattr("alliancegraph.build.PRELOAD_ABOVE", 0)
+    monkeypatch.setattr("alliancegraph.members.QuadBuffer.CHUNK", 1)  # a piece a quad
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"],
+                 ["重庆示例预载科技有限公司", "企业"], ["", "企业"])  # fmt: skip
+    with pytest.raises(DataError):
+        import_members(rows, CHEM, "坏名单", **env)
+    assert len(started) == 1 and not started[0].exists()
+    assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
+    assert ImportStore(env["home"]).records() == []
 
 
 @pytest.mark.parametrize("bytes_per_lookup", [1, 10**12])

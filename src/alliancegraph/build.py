@@ -33,6 +33,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import shutil
 import sys
@@ -683,7 +684,8 @@ _BUILD_TERMS = (
     AG + "generatedAlias", GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_EXAMPLES, GRAPH_GENERATED,
 )  # fmt: skip
 #: the same as bytes to look for: a blank node starts a line or follows a space
-_NOT_APPENDABLE = (*(f"<{iri}>".encode() for iri in _BUILD_TERMS), b"\n_:", b" _:")
+_BLANK = (b"\n_:", b" _:")
+_NOT_APPENDABLE = (*(f"<{iri}>".encode() for iri in _BUILD_TERMS), *_BLANK)
 
 
 #: layer SHA-256 -> :func:`_appendable`'s answer (1.8 s for a 10x layer: asked by the
@@ -691,14 +693,21 @@ _NOT_APPENDABLE = (*(f"<{iri}>".encode() for iri in _BUILD_TERMS), b"\n_:", b" _
 _APPENDABLE: dict[str, bool] = {}
 
 
-def _appendable(layer: bytes, sha256: str | None = None) -> bool:
-    """Whether ``layer`` holds none of :data:`_NOT_APPENDABLE` (a literal holding such text
-    only costs a full build), remembered by the layer's ``sha256`` when given. A substring
-    search per term: one regular expression of alternatives took 9 s on the 350 MB layer
-    of a 10x import, these 1.8 s."""
+def _appendable(layer: bytes, sha256: str | None = None, loaded: ox.Store | None = None) -> bool:
+    """Whether ``layer`` holds none of :data:`_NOT_APPENDABLE`, remembered by the layer's
+    ``sha256`` when given. A substring search per term (a literal holding such text only
+    costs a full build): one regular expression of alternatives took 9 s on the 350 MB
+    layer of a 10x import, these 1.8 s. ``loaded``: a store holding the layer alone, where
+    the build's terms are looked up instead (no time), the text searched for blank nodes
+    only."""
     if sha256 is not None and sha256 in _APPENDABLE:
         return _APPENDABLE[sha256]
-    ok = not layer.startswith(b"_:") and not any(t in layer for t in _NOT_APPENDABLE)
+    if loaded is not None:
+        graphs = list(loaded.named_graphs())
+        blank = b"_:" in layer and (layer.startswith(b"_:") or any(t in layer for t in _BLANK))
+        ok = not blank and not any(_in_layer(loaded, ox.NamedNode(t), graphs) for t in _BUILD_TERMS)
+    else:
+        ok = not layer.startswith(b"_:") and not any(t in layer for t in _NOT_APPENDABLE)
     if sha256 is not None:
         _APPENDABLE[sha256] = ok
     return ok
@@ -796,8 +805,9 @@ def append_layer(
                 if q.graph_name not in layer_graphs or q.graph_name == h.graph_name:
                     continue
                 remove.add(q if _rank(h.graph_name) < _rank(q.graph_name) else h)
+    del small
     checked.release()
-    del small, checked
+    del checked
     t2 = time.perf_counter()
     generated_graph = ox.NamedNode(GRAPH_GENERATED)
     was_generated = set(old.quads_for_pattern(None, None, None, generated_graph))
@@ -808,7 +818,8 @@ def append_layer(
     else:
         store = _checkpoint_with(old, layer, target)
         del old
-    store.extend(add)
+    # not yet anybody's store: the bulk loader, not a transaction (1.8 s for 62k quads at 10x)
+    store.bulk_extend(add)
     for q in remove:
         store.remove(q)
     generated = generate_aliases(store)
@@ -854,16 +865,12 @@ def _chunks(data: bytes, size: int) -> Iterator[bytes]:
         start = end
 
 
-def _checkpoint_with(
-    old: ox.Store, layer: bytes, target: Path, stop: threading.Event | None = None
-) -> ox.Store:
+def _checkpoint_with(old: ox.Store, layer: bytes, target: Path) -> ox.Store:
     """A hard-linked checkpoint of ``old`` at ``target`` with ``layer`` bulk-loaded into it,
-    :data:`_LOAD_CHUNK` bytes at a time (``stop``: set to give up between pieces)."""
+    :data:`_LOAD_CHUNK` bytes at a time."""
     old.backup(str(target))
     store = ox.Store(str(target))
     for chunk in _chunks(layer, _LOAD_CHUNK):
-        if stop is not None and stop.is_set():
-            break
         store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
     return store
 
@@ -874,47 +881,87 @@ def _checkpoint_with(
 PRELOAD_ABOVE = 16 * 2**20
 
 
-def preload_layer(base: Build, layer: bytes, sha256: str, cache: Cache) -> Preload | None:
-    """A :class:`Preload` of ``layer`` on ``base`` if it is large enough to pay
-    (:data:`PRELOAD_ABOVE`), else None."""
-    return Preload(base, layer, sha256, cache) if len(layer) >= PRELOAD_ABOVE else None
-
-
 class Preload:
     """The store :func:`append_layer` will write, made early: a checkpoint of ``base`` with
-    ``layer`` loaded, in a thread (Oxigraph's bulk loader lets go of the GIL) while the
-    import validates the layer on the other core, instead of after it (the bulk load was
-    about 12 s of a quiet 10x import's 50). The build uses it only for these very bytes on
-    this very base
-    (:meth:`take`); :meth:`discard` removes whatever is left. The folder is a temporary one
-    of the cache, kept from the cleaner by the builders' lock, and ``base`` stays held."""
+    the layer bulk-loaded into it, in a thread (Oxigraph's bulk loader lets go of the GIL)
+    on the other core, fed the layer's text piece by piece (:meth:`feed`) while the import
+    still compiles it in Python on this one. Loading it after validation was about 12 s of
+    a quiet 10x import's 50; alongside validation it took the core the SHACL shapes use.
 
-    def __init__(self, base: Build, layer: bytes, sha256: str, cache: Cache):
-        self.base, self.sha256 = base, sha256
-        self.builds = cache.builds
-        self.builds.mkdir(parents=True, exist_ok=True)
-        self.hold = cache.building()
-        self.path = Path(tempfile.mkdtemp(dir=self.builds, prefix=".preload."))
+    The thread starts once :data:`PRELOAD_ABOVE` bytes have come (a small layer loads in no
+    time after validation). :meth:`seal` names the whole layer the pieces made up (any
+    order, duplicates allowed: a store is a set), and the build uses the store only for
+    those very bytes on this very base (:meth:`take`); :meth:`discard` stops the thread and
+    removes whatever is left. The folder is a temporary one of the cache, kept from the
+    cleaner by the builders' lock, and ``base`` stays held."""
+
+    def __init__(self, base: Build, cache: Cache):
+        self.base, self.cache, self.builds = base, cache, cache.builds
+        self.sha256: str | None = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._load, args=(layer,), daemon=True)
+        self.pieces: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.waiting: list[bytes] = []  # until there are enough to pay
+        self.size = 0
+        self.hold: Lock | None = None
+        self.path: Path | None = None
+        self.thread: threading.Thread | None = None
+
+    def feed(self, piece: bytes) -> None:
+        """A piece of the layer: whole N-Quads lines."""
+        if self.thread is None:
+            self.waiting.append(piece)
+            self.size += len(piece)
+            if self.size < PRELOAD_ABOVE:
+                return
+            self._start()
+            piece = b"".join(self.waiting)
+            self.waiting = []
+        self.pieces.put(piece)
+
+    def _start(self) -> None:
+        self.builds.mkdir(parents=True, exist_ok=True)
+        self.hold = self.cache.building()
+        self.path = Path(tempfile.mkdtemp(dir=self.builds, prefix=".preload."))
+        self.thread = threading.Thread(target=self._load, daemon=True)
         self.thread.start()
 
-    def _load(self, layer: bytes) -> None:
+    def seal(self, sha256: str) -> None:
+        """Every piece is in: together, the layer of hash ``sha256`` (sorted, deduplicated)."""
+        self.sha256 = sha256
+        self.waiting = []
+        self.pieces.put(None)
+
+    def _load(self) -> None:
+        assert self.path is not None
         try:
-            if _appendable(layer, self.sha256):
-                old = ox.Store.read_only(str(self.base.store_path))
-                store = _checkpoint_with(old, layer, self.path / "store", self.stop)
-                store.flush()
-                del store, old
-            else:
-                self.error = ValueError("not appendable")
+            old = ox.Store.read_only(str(self.base.store_path))
+            old.backup(str(self.path / "store"))
+            del old
+            store = ox.Store(str(self.path / "store"))
+            pending: list[bytes] = []
+            size = 0
+            while (piece := self.pieces.get()) is not None and not self.stop.is_set():
+                pending.append(piece)
+                size += len(piece)
+                if size >= _LOAD_CHUNK:  # the bulk loader holds about three times a piece
+                    store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True)
+                    pending, size = [], 0
+            if pending and not self.stop.is_set():
+                store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True)
+            del pending
+            if self.stop.is_set():
+                return
+            store.flush()
+            del store
         except BaseException as e:  # told to the build, which then loads the layer itself
             self.error = e
 
     def take(self, base: Build, sha256: str) -> Path | None:
         """The loaded store's folder, if it holds ``base`` with the layer of ``sha256``
         (waiting for the thread to finish); else None."""
+        if self.thread is None or self.path is None:
+            return None
         if base.key != self.base.key or base.path != self.base.path or sha256 != self.sha256:
             return None
         self.thread.join()
@@ -926,8 +973,12 @@ class Preload:
     def discard(self) -> None:
         """Stop (between pieces), wait for the thread and remove what it left."""
         self.stop.set()
-        self.thread.join()
-        shutil.rmtree(self.path, ignore_errors=True)
+        self.waiting = []
+        if self.thread is not None:
+            self.pieces.put(None)
+            self.thread.join()
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
         if self.hold is not None:
             self.hold.release()
             self.hold = None
@@ -1072,8 +1123,12 @@ class Subgraph:
     sha256: str
 
     def release(self) -> None:
-        """Let the store go once used (the build passed it holds the memory otherwise)."""
+        """Let the store go once used (the build passed it holds the memory otherwise), in a
+        thread: freeing the 1.5M quads of a 10x layer took 1.4 s, and lets go of the GIL.
+        Whoever else held the store has let it go already, or it is freed where they do."""
+        held = [self.store]
         self.store = ox.Store()
+        threading.Thread(target=held.clear, daemon=True).start()
 
 
 def _closure(
@@ -1093,6 +1148,8 @@ def _closure(
     # than it with the size (EmbeddedStore.from_nquads)
     sub.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
     graphs = set(sub.named_graphs())
+    if sha256 is not None:  # asked by the build next: answered while ``sub`` is the layer
+        _appendable(nquads, sha256, loaded=sub)
     # found while ``sub`` holds the layer alone
     known = list(_described_of(nquads, sub, context)) if described else []
     ontology = ox.NamedNode(GRAPH_ONTOLOGY)

@@ -24,6 +24,7 @@ import io
 import itertools
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -409,12 +410,16 @@ class SyntheticFolder:
         """Nothing to check: a synthetic folder names its own alliances."""
 
     def compile(
-        self, context: ox.Store, import_id: str, progress: Progress | None
+        self,
+        context: ox.Store,
+        import_id: str,
+        progress: Progress | None,
+        sink: Callable[[bytes], None] | None = None,
     ) -> CompiledImport:
         index = Index.from_store(context, synthetic=True)
         compiler = MemberCompiler(
             index, import_id, GRAPH_SYNTHETIC, f"{AGR}syn-source-{import_id}", synthetic=True,
-            progress=progress,
+            progress=progress, sink=sink,
         )  # fmt: skip
         compiler.describe_source(f"{PREFIX}成员名单（{self.path.name}）", self.path.name, {})
         limits = self.limits()

@@ -14,9 +14,10 @@ pipeline takes the alliance as an IRI and only checks that the graph holds it as
 
 SHACL runs on the new import's subgraph plus the types and labels of what it references
 (:func:`alliancegraph.build.validate_subgraph`); the layer's hash is recorded, so the build
-does not validate it again while its bytes are unchanged. Meanwhile a thread loads a large layer
-into a checkpoint of the build it is checked against (:class:`alliancegraph.build.Preload`):
-the build appends to that store, and a layer that fails leaves nothing behind.
+does not validate it again while its bytes are unchanged. While the layer is compiled (Python,
+one core), a thread on the other core loads a large one, piece by piece, into a checkpoint of
+the build it is checked against (:class:`alliancegraph.build.Preload`): the build appends to
+that store, and a layer that fails leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from ..build import Cache, build, ensure_built, preload_layer, validate_subgraph
+from ..build import Cache, Preload, build, ensure_built, validate_subgraph
 from ..errors import AllianceGraphError, UsageError
 from ..fileio import remember_digest
 from ..members import CompiledImport, Index, MemberCompiler, Progress, QuadBuffer, read_table
@@ -127,9 +128,14 @@ class ImportSource(Protocol):
         ...
 
     def compile(
-        self, context: ox.Store, import_id: str, progress: Progress | None
+        self,
+        context: ox.Store,
+        import_id: str,
+        progress: Progress | None,
+        sink: Callable[[bytes], None] | None = None,
     ) -> CompiledImport:
-        """Check, resolve against ``context`` and compile; raise DataError on any bad row."""
+        """Check, resolve against ``context`` and compile; raise DataError on any bad row.
+        ``sink`` gets the quads' N-Quads text in chunks as they are written."""
         ...
 
 
@@ -173,13 +179,14 @@ def _run_locked(
     base = ensure_built(inputs, cache)  # held while its store is open
     context = ox.Store.read_only(str(base.store_path))
     source.check(context)
-    out = source.compile(context, import_id, progress)
-    t1 = time.perf_counter()
-    nquads = out.quads.nquads()
-    layer_sha256 = sha256(nquads)
-    # the layer goes into a checkpoint of ``base`` on the other core while SHACL runs here
-    preload = preload_layer(base, nquads, layer_sha256, cache)
+    # the layer goes into a checkpoint of ``base`` on the other core while it is compiled
+    preload = Preload(base, cache)
     try:
+        out = source.compile(context, import_id, progress, sink=preload.feed)
+        t1 = time.perf_counter()
+        nquads = out.quads.nquads()
+        layer_sha256 = sha256(nquads)
+        preload.seal(layer_sha256)
         shapes = inputs.ontology_dir / "shapes.ttl"
         checked = validate_subgraph(
             nquads, context, shapes, out.origins, out.fact_origins, progress, layer_sha256
@@ -215,8 +222,7 @@ def _run_locked(
             store.remove(import_id)
             raise
     finally:
-        if preload is not None:
-            preload.discard()
+        preload.discard()
     t3 = time.perf_counter()
     return Report(
         import_id,
@@ -284,7 +290,11 @@ class MemberList:
             )
 
     def compile(
-        self, context: ox.Store, import_id: str, progress: Progress | None
+        self,
+        context: ox.Store,
+        import_id: str,
+        progress: Progress | None,
+        sink: Callable[[bytes], None] | None = None,
     ) -> CompiledImport:
         table = read_table(self.path, self.sheet)
         compiler = MemberCompiler(
@@ -294,6 +304,7 @@ class MemberList:
             AGR + f"source-import-{import_id}",
             alliance=self.alliance,
             progress=progress,
+            sink=sink,
         )
         compiler.describe_source(self.title, table.name, {})
         compiler.compile_table(table)

@@ -13,6 +13,7 @@ evidence quote must stand in it verbatim (:mod:`alliancegraph.quotes`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pyoxigraph as ox
 from ..build import Inputs
 from ..curation import COLUMNS, SLUG, Compiler
 from ..errors import DataError, Problem, UsageError
-from ..members import CompiledImport, Progress, Table, read_table
+from ..members import CompiledImport, Progress, QuadBuffer, Table, read_table
 from ..namespaces import AG, AGR, GRAPH_IMPORT_PREFIX, RDF
 
 __all__ = ["TABLE_KINDS", "EntityTable", "FactTable", "TableImport"]
@@ -125,7 +126,11 @@ class TableImport:
         """Nothing to check before the rows: each row is checked against ``context``."""
 
     def compile(
-        self, context: ox.Store, import_id: str, progress: Progress | None
+        self,
+        context: ox.Store,
+        import_id: str,
+        progress: Progress | None,
+        sink: Callable[[bytes], None] | None = None,
     ) -> CompiledImport:
         name = TABLE_KINDS[self.kind]
         table = read_table(self.path, self.sheet)
@@ -139,7 +144,7 @@ class TableImport:
                 progress("checking rows", i, len(rows))
         if compiler.problems:
             raise DataError(compiler.problems)
-        out = CompiledImport()
+        out = CompiledImport(quads=QuadBuffer(sink))
         out.quads.extend(compiler.out.quads)
         out.origins = compiler.out.origins
         out.fact_origins = compiler.out.fact_origins

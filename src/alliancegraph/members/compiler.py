@@ -72,7 +72,8 @@ class QuadBuffer:
     Oxigraph's serialiser, or from terms already in N-Triples form) and kept in chunks;
     :meth:`nquads` sorts and deduplicates once (the layer file's bytes, which are also
     what validation and the build load); iterating parses them back. ``len`` counts
-    appends, as a list would.
+    appends, as a list would. ``sink``, if given, is handed each chunk (whole lines, in the
+    order written) as it is made: the import loads them on the other core while it compiles.
 
     >>> b = QuadBuffer()
     >>> n = ox.NamedNode("http://example.org/n")
@@ -83,7 +84,8 @@ class QuadBuffer:
 
     CHUNK = 50_000
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[bytes], None] | None = None) -> None:
+        self.sink = sink
         self._lines: list[str] = []
         self._chunks: list[bytes] = []
         self._count = 0
@@ -107,9 +109,12 @@ class QuadBuffer:
 
     def _flush(self) -> None:
         if self._lines:
-            self._chunks.append("".join(self._lines).encode("utf-8"))
+            chunk = "".join(self._lines).encode("utf-8")
+            self._chunks.append(chunk)
             self._lines = []
             self._sorted = False
+            if self.sink is not None:
+                self.sink(chunk)
 
     def __len__(self) -> int:
         return self._count
@@ -168,7 +173,8 @@ class MemberCompiler:
 
     ``alliance`` is the IRI rows belong to unless a row names its own (an ``alliance``
     column, resolved against ``alliances``: label -> IRI). In synthetic mode every node
-    minted gets ``ag:synthetic true``.
+    minted gets ``ag:synthetic true``. ``sink`` gets the quads' text in chunks as they are
+    written (:class:`QuadBuffer`).
     """
 
     def __init__(
@@ -181,6 +187,7 @@ class MemberCompiler:
         alliances: dict[str, str] | None = None,
         synthetic: bool = False,
         progress: Progress | None = None,
+        sink: Callable[[bytes], None] | None = None,
     ):
         self.index = index
         self.import_id = import_id
@@ -191,7 +198,7 @@ class MemberCompiler:
         self.synthetic = synthetic
         self.progress = progress
         self.problems: list[Problem] = []
-        self.out = CompiledImport()
+        self.out = CompiledImport(quads=QuadBuffer(sink))
         self._emitted_roles: set[str] = set()
         #: short name -> (organisations sharing it, first row that shared it)
         self._shared: dict[str, tuple[set[str], str]] = {}
