@@ -313,3 +313,93 @@ def test_coverage_research_platforms_counts_own_and_members_platforms_in_scope()
     assert platforms("system") == {n("p1"), n("p2"), n("p5")}
     assert platforms("a1") == {n("p1"), n("p2")}
     assert platforms("a2") == {n("p4")}
+
+
+# -- facts-without-provenance (issue 16: bounded memory at 100x) ------------------------------
+
+PROV = "http://www.w3.org/ns/prov#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: the predicates facts-without-provenance.rq leaves out (types, names, notes, scaffolding)
+UNTRACED = {
+    RDF_TYPE, RDFS_LABEL, "http://www.w3.org/2004/02/skos/core#altLabel",
+    "http://www.w3.org/2004/02/skos/core#note", "http://www.w3.org/2004/02/skos/core#editorialNote",
+    ORG + "member", ORG + "organization", ORG + "memberDuring",
+    "http://www.w3.org/2006/time#hasBeginning", AG + "synthetic", AG + "curatorAlias",
+    "http://www.w3.org/2004/02/skos/core#inScheme", "http://www.w3.org/2004/02/skos/core#prefLabel",
+}  # fmt: skip
+
+
+def _facts_without_provenance(store: ox.Store) -> set[tuple]:
+    """What facts-without-provenance.rq answers, computed in Python from the quads."""
+    asserted = (AGR + "graph-curated", AGR + "graph-synthetic")
+    kinds = (ox.NamedNode(RDF + "Statement"), ox.NamedNode(AG + "SourceDocument"))
+    skipped = {
+        q.subject
+        for kind in kinds
+        for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), kind)
+    }
+    derived = {
+        q.subject
+        for q in store.quads_for_pattern(None, ox.NamedNode(PROV + "wasDerivedFrom"), None)
+    }
+    parts = {}
+    for part in ("subject", "predicate", "object"):
+        for q in store.quads_for_pattern(None, ox.NamedNode(RDF + part), None):
+            if q.subject in derived:
+                parts.setdefault(q.subject, {}).setdefault(part, set()).add(q.object)
+    recorded = {
+        (s, p, o)
+        for r in parts.values()
+        for s in r.get("subject", ()) for p in r.get("predicate", ()) for o in r.get("object", ())
+    }  # fmt: skip
+    return {
+        (q.subject.value, q.predicate.value, q.object.value, q.graph_name.value)
+        for q in store
+        if isinstance(q.graph_name, ox.NamedNode)
+        and (q.graph_name.value in asserted or q.graph_name.value.startswith(AGR + "graph-import-"))
+        and q.predicate.value not in UNTRACED
+        and q.subject not in skipped
+        and (q.subject, q.predicate, q.object) not in recorded
+    }  # fmt: skip
+
+
+def test_facts_without_provenance_finds_exactly_the_untraced_facts(graph):
+    """The bundled graph and a few added triples: facts with no record are answered, in each
+    graph that holds them; a record's own triples, an annotated fact, a fact in the inferred
+    graph and a left-out predicate are not."""
+    store = ox.Store()
+    store.extend(graph.store.store)
+    n = lambda s: ox.NamedNode(AGR + s)  # noqa: E731
+    curated, imported = n("graph-curated"), n("graph-import-test")
+    fact = (n("x"), ox.NamedNode(AG + "locatedIn"), n("y"))
+    traced = (n("x"), ox.NamedNode(AG + "locatedIn"), n("z"))
+    record = n("record-xz")
+    added = [
+        ox.Quad(*fact, curated), ox.Quad(*fact, imported), ox.Quad(*traced, curated),
+        ox.Quad(*fact, n("graph-inferred")),
+        ox.Quad(n("x"), ox.NamedNode(RDFS_LABEL), ox.Literal("x"), curated),
+        ox.Quad(record, ox.NamedNode(RDF_TYPE), ox.NamedNode(RDF + "Statement"), curated),
+        ox.Quad(record, ox.NamedNode(RDF + "subject"), traced[0], curated),
+        ox.Quad(record, ox.NamedNode(RDF + "predicate"), traced[1], curated),
+        ox.Quad(record, ox.NamedNode(RDF + "object"), traced[2], curated),
+        ox.Quad(record, ox.NamedNode(PROV + "wasDerivedFrom"), n("source"), curated),
+        # a record without a source does not annotate: its fact is answered
+        ox.Quad(n("record-xw"), ox.NamedNode(RDF + "subject"), n("x"), curated),
+        ox.Quad(n("record-xw"), ox.NamedNode(RDF + "predicate"), traced[1], curated),
+        ox.Quad(n("record-xw"), ox.NamedNode(RDF + "object"), n("w"), curated),
+        ox.Quad(n("x"), ox.NamedNode(AG + "locatedIn"), n("w"), curated),
+    ]  # fmt: skip
+    store.extend(added)
+    rows = _named_rows(store, "facts-without-provenance")
+    expected = _facts_without_provenance(store)
+    assert len(rows) == len(set(rows)) and set(rows) == expected
+    x = AGR + "x"
+    assert {r for r in rows if r[0] == x} == {
+        (x, AG + "locatedIn", AGR + "y", AGR + "graph-curated"),
+        (x, AG + "locatedIn", AGR + "y", AGR + "graph-import-test"),
+        (x, AG + "locatedIn", AGR + "w", AGR + "graph-curated"),
+    }
+    # the record without a source answers its own triples (it is no rdf:Statement)
+    record_rows = {r[1] for r in rows if r[0] == AGR + "record-xw"}
+    assert record_rows == {RDF + p for p in ("subject", "predicate", "object")}
+    assert _named_rows(graph.store.store, "facts-without-provenance") == []
