@@ -245,6 +245,9 @@ def test_an_import_that_fails_validation_leaves_no_preloaded_store(tmp_path, mon
         import_members(rows, CHEM, "失败名单", **env)
     assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
     assert ImportStore(env["home"]).records() == []
+    # the layer written while it was checked (ImportStore.stage) is gone too
+    assert not [p for p in (env["home"] / "imports").iterdir() if p.name.endswith(".nq")
+                or ".nq." in p.name]  # fmt: skip
 
 
 def test_a_preload_is_used_only_for_its_own_bytes_and_base(tmp_path, monkeypatch):

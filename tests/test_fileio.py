@@ -65,3 +65,34 @@ def test_a_missing_file_has_no_digest(tmp_path):
     assert fileio.file_digest(tmp_path / "missing.nq") is None
     with pytest.raises(OSError):
         fileio.read_with_digest(tmp_path / "missing.nq")
+
+
+def test_a_staged_write_is_in_place_only_once_committed(tmp_path):
+    """The write runs in a thread; until ``commit`` nothing is at the path, after it the
+    whole file with the umask's mode; ``discard`` leaves no temporary file."""
+    from alliancegraph.fileio import StagedWrite
+
+    target = tmp_path / "layer.nq"
+    staged = StagedWrite(target, b"<urn:a> <urn:b> <urn:c> .\n" * 1000)
+    staged.thread.join()
+    assert not target.exists() and len(list(tmp_path.iterdir())) == 1  # the temporary file
+    assert staged.commit() == target
+    assert target.read_bytes() == b"<urn:a> <urn:b> <urn:c> .\n" * 1000
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+    staged.discard()  # after a commit: nothing to remove
+    assert target.exists()
+    dropped = StagedWrite(tmp_path / "other.nq", b"x\n")
+    dropped.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["layer.nq"]
+
+
+def test_a_staged_write_that_failed_raises_on_commit(tmp_path):
+    from alliancegraph.fileio import StagedWrite
+
+    (tmp_path / "file").write_text("not a folder")
+    staged = StagedWrite(tmp_path / "file" / "layer.nq", b"x\n")
+    with pytest.raises(OSError):
+        staged.commit()
+    staged.discard()

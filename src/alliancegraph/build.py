@@ -1123,12 +1123,10 @@ class Subgraph:
     sha256: str
 
     def release(self) -> None:
-        """Let the store go once used (the build passed it holds the memory otherwise), in a
-        thread: freeing the 1.5M quads of a 10x layer took 1.4 s, and lets go of the GIL.
-        Whoever else held the store has let it go already, or it is freed where they do."""
-        held = [self.store]
+        """Let the store go once used (the build passed it holds the memory otherwise).
+        Freeing it (about a second for a 10x layer) holds the GIL: a thread that frees it
+        stops this one as long, so it is freed here."""
         self.store = ox.Store()
-        threading.Thread(target=held.clear, daemon=True).start()
 
 
 def _closure(

@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,9 +37,21 @@ def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
     """Write ``data`` (text is UTF-8; an iterable of byte strings is written piece by
     piece, never held whole) to ``path`` atomically and durably; returns the path."""
     path = Path(path)
+    tmp = _write_beside(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write_beside(path: Path, data: bytes | str | Iterable[bytes]) -> Path:
+    """``data`` in a new temporary file beside ``path``, fsynced, with the umask's mode."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as f:
             if isinstance(payload, bytes | bytearray | memoryview):
@@ -49,11 +62,47 @@ def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return path
+    return tmp
+
+
+class StagedWrite:
+    """:func:`atomic_write` in two steps: ``data`` is written beside ``path`` in a thread
+    (the write and the fsync let go of the GIL) while the caller goes on; :meth:`commit`
+    moves it into place, :meth:`discard` removes it. An import writes its 350 MB layer
+    this way while SHACL checks it, and lists it only if the checks pass."""
+
+    def __init__(self, path: str | Path, data: bytes):
+        self.path = Path(path)
+        self.tmp: Path | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._write, args=(data,), daemon=True)
+        self.thread.start()
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.tmp = _write_beside(self.path, data)
+        except BaseException as e:  # raised by commit
+            self.error = e
+
+    def commit(self) -> Path:
+        """Wait for the write and move the file into place; raise what the write raised."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.tmp is not None
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+        return self.path
+
+    def discard(self) -> None:
+        """Wait for the write and remove the file, unless it was committed."""
+        self.thread.join()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+            self.tmp = None
 
 
 class Lock:

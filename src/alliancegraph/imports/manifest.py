@@ -37,7 +37,7 @@ from typing import TypedDict
 from .. import config
 from ..build import Inputs
 from ..errors import UsageError
-from ..fileio import Lock, atomic_write, lock
+from ..fileio import Lock, StagedWrite, atomic_write, lock
 
 __all__ = ["MANIFEST", "ImportRecord", "ImportStore", "inputs_for", "sha256"]
 
@@ -153,17 +153,28 @@ class ImportStore:
         text = json.dumps({"imports": records}, ensure_ascii=False, indent=2) + "\n"
         atomic_write(self.manifest, text)
 
-    def add(self, record: ImportRecord, nquads: bytes) -> ImportRecord:
+    def stage(self, layer: str, nquads: bytes) -> StagedWrite:
+        """Start writing the layer file ``layer`` (a name in this folder) in a thread;
+        :meth:`add` lists it, or :meth:`StagedWrite.discard` drops it."""
+        return StagedWrite(self.path / layer, nquads)
+
+    def add(
+        self, record: ImportRecord, nquads: bytes, staged: StagedWrite | None = None
+    ) -> ImportRecord:
         """Write the layer ``nquads``, then list it (with its hash: the record's, if it has
         one, which its import made from these bytes; 0.6 s for a 10x layer); either both
         happen or neither is visible. A wrong hash costs the next build its append, never
-        a check: the build validates a layer whose bytes are not the hash listed."""
+        a check: the build validates a layer whose bytes are not the hash listed.
+        ``staged``: the layer's file, written already (:meth:`stage`), moved into place."""
         with self.lock():
             layer = self.path / record["layer"]
             before = self.records()
             listed = record.copy()
             listed["layer_sha256"] = record.get("layer_sha256") or sha256(nquads)
-            atomic_write(layer, nquads)
+            if staged is not None and staged.path == layer:
+                staged.commit()  # ``nquads``, written while the import validated them
+            else:
+                atomic_write(layer, nquads)
             try:
                 self._write_manifest([*before, listed])
             except BaseException:

@@ -181,12 +181,15 @@ def _run_locked(
     source.check(context)
     # the layer goes into a checkpoint of ``base`` on the other core while it is compiled
     preload = Preload(base, cache)
+    staged = None
     try:
         out = source.compile(context, import_id, progress, sink=preload.feed)
         t1 = time.perf_counter()
         nquads = out.quads.nquads()
         layer_sha256 = sha256(nquads)
         preload.seal(layer_sha256)
+        layer_name = f"{import_id}.nq"
+        staged = store.stage(layer_name, nquads)  # written while SHACL runs
         shapes = inputs.ontology_dir / "shapes.ttl"
         checked = validate_subgraph(
             nquads, context, shapes, out.origins, out.fact_origins, progress, layer_sha256
@@ -207,11 +210,11 @@ def _run_locked(
             "quads": quads,
             "new": out.new,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "layer": f"{import_id}.nq",
+            "layer": layer_name,
             "synthetic": source.synthetic,
             "layer_sha256": layer_sha256,
         }
-        store.add(record, nquads)
+        store.add(record, nquads, staged)
         remember_digest(store.path / record["layer"], layer_sha256)  # the build reads it next
         del nquads
         try:
@@ -223,6 +226,8 @@ def _run_locked(
             raise
     finally:
         preload.discard()
+        if staged is not None:
+            staged.discard()
     t3 = time.perf_counter()
     return Report(
         import_id,
