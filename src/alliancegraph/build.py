@@ -805,9 +805,8 @@ def append_layer(
                 if q.graph_name not in layer_graphs or q.graph_name == h.graph_name:
                     continue
                 remove.add(q if _rank(h.graph_name) < _rank(q.graph_name) else h)
-    del small
     checked.release()
-    del checked
+    del small, checked
     t2 = time.perf_counter()
     generated_graph = ox.NamedNode(GRAPH_GENERATED)
     was_generated = set(old.quads_for_pattern(None, None, None, generated_graph))
@@ -816,7 +815,7 @@ def append_layer(
         os.rename(preloaded, target)
         store = ox.Store(str(target))
     else:
-        store = _checkpoint_with(old, layer, target)
+        store = _checkpoint_with(old, _chunks(layer, _LOAD_CHUNK), target)
         del old
     # not yet anybody's store: the bulk loader, not a transaction (1.8 s for 62k quads at 10x)
     store.bulk_extend(add)
@@ -865,13 +864,21 @@ def _chunks(data: bytes, size: int) -> Iterator[bytes]:
         start = end
 
 
-def _checkpoint_with(old: ox.Store, layer: bytes, target: Path) -> ox.Store:
-    """A hard-linked checkpoint of ``old`` at ``target`` with ``layer`` bulk-loaded into it,
-    :data:`_LOAD_CHUNK` bytes at a time."""
+def _checkpoint_with(old: ox.Store, pieces: Iterable[bytes], target: Path) -> ox.Store:
+    """A hard-linked checkpoint of ``old`` at ``target`` with the N-Quads ``pieces`` (whole
+    lines each) bulk-loaded into it, gathered into loads of about :data:`_LOAD_CHUNK`."""
     old.backup(str(target))
     store = ox.Store(str(target))
-    for chunk in _chunks(layer, _LOAD_CHUNK):
-        store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
+    pending: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
+        if size >= _LOAD_CHUNK:  # the bulk loader holds about three times a load
+            store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True)
+            pending, size = [], 0
+    if pending:
+        store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True)
     return store
 
 
@@ -896,7 +903,7 @@ class Preload:
     cleaner by the builders' lock, and ``base`` stays held."""
 
     def __init__(self, base: Build, cache: Cache):
-        self.base, self.cache, self.builds = base, cache, cache.builds
+        self.base, self.cache = base, cache
         self.sha256: str | None = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
@@ -920,9 +927,9 @@ class Preload:
         self.pieces.put(piece)
 
     def _start(self) -> None:
-        self.builds.mkdir(parents=True, exist_ok=True)
+        self.cache.builds.mkdir(parents=True, exist_ok=True)
         self.hold = self.cache.building()
-        self.path = Path(tempfile.mkdtemp(dir=self.builds, prefix=".preload."))
+        self.path = Path(tempfile.mkdtemp(dir=self.cache.builds, prefix=".preload."))
         self.thread = threading.Thread(target=self._load, daemon=True)
         self.thread.start()
 
@@ -936,26 +943,18 @@ class Preload:
         assert self.path is not None
         try:
             old = ox.Store.read_only(str(self.base.store_path))
-            old.backup(str(self.path / "store"))
+            store = _checkpoint_with(old, self._fed(), self.path / "store")
             del old
-            store = ox.Store(str(self.path / "store"))
-            pending: list[bytes] = []
-            size = 0
-            while (piece := self.pieces.get()) is not None and not self.stop.is_set():
-                pending.append(piece)
-                size += len(piece)
-                if size >= _LOAD_CHUNK:  # the bulk loader holds about three times a piece
-                    store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True)
-                    pending, size = [], 0
-            if pending and not self.stop.is_set():
-                store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True)
-            del pending
-            if self.stop.is_set():
-                return
-            store.flush()
+            if not self.stop.is_set():
+                store.flush()
             del store
         except BaseException as e:  # told to the build, which then loads the layer itself
             self.error = e
+
+    def _fed(self) -> Iterator[bytes]:
+        """The pieces fed, as they come, until :meth:`seal` or :meth:`discard`."""
+        while (piece := self.pieces.get()) is not None and not self.stop.is_set():
+            yield piece
 
     def take(self, base: Build, sha256: str) -> Path | None:
         """The loaded store's folder, if it holds ``base`` with the layer of ``sha256``
