@@ -21,6 +21,7 @@ import pytest
 
 from alliancegraph.build import Build, Cache, _appended_lines, build
 from alliancegraph.imports import import_members, import_table, inputs_for, undo
+from alliancegraph.members.resolver import IndexRows
 from alliancegraph.namespaces import AGR, GRAPH_INFERRED, ORG, OWL, RDF, RDFS
 from alliancegraph.synthetic import generate, import_synthetic, write
 
@@ -52,8 +53,11 @@ def home(tmp_path_factory) -> dict[str, Path]:
     return {"root": ROOT, "cache_dir": base / "cache", "home": base / "home"}
 
 
-def _same_as_full(home: dict[str, Path], key: str | None, tmp_path: Path) -> Build:
-    """The build ``key`` was appended, and holds what a full build of its inputs holds."""
+def _same_as_full(
+    home: dict[str, Path], key: str | None, tmp_path: Path, carried: bool = True
+) -> Build:
+    """The build ``key`` was appended, and holds what a full build of its inputs holds;
+    ``carried``: made by an import, which kept the resolver's rows there."""
     assert key is not None
     appended = Cache(home["cache_dir"]).get(key)
     assert appended is not None
@@ -71,6 +75,13 @@ def _same_as_full(home: dict[str, Path], key: str | None, tmp_path: Path) -> Bui
     assert merged is not None
     assert b"".join(merged) == full.nquads_path.read_bytes()
     assert appended.nquads_path.read_bytes() == full.nquads_path.read_bytes()
+    if not carried:
+        assert not (appended.path / "import-index.json").exists()
+        return appended
+    # the resolver's rows, carried from the base by the import: those of the full build
+    kept = IndexRows.from_json((appended.path / "import-index.json").read_bytes())
+    assert kept is not None and kept.names
+    assert kept == IndexRows.query(ox.Store.read_only(str(full.store_path)))
     return appended
 
 
@@ -172,7 +183,7 @@ def test_a_build_appends_the_last_layer_without_its_import_at_hand(tmp_path):
     shutil.rmtree(env["cache_dir"] / "builds" / report.build_key)
     again = build(inputs_for(ROOT, env["home"]), Cache(env["cache_dir"]))
     assert again.key == report.build_key
-    _same_as_full(env, again.key, tmp_path)
+    _same_as_full(env, again.key, tmp_path, carried=False)
 
 
 def test_a_layer_loaded_in_pieces_holds_the_quads_of_a_full_build(tmp_path, monkeypatch):

@@ -68,6 +68,10 @@ def test_smoke_run_writes_the_report_and_the_plot(smoke: Path) -> None:
     assert (smoke / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     raw = json.loads((smoke / "results.json").read_text(encoding="utf-8"))
     assert set(raw["queries"]["0.1"]["queries"]) == set(QUERIES)
+    # one more list, then the next: the second finds the resolver's rows the first carried
+    built = raw["queries"]["0.1"]["build"]
+    assert built["more_appended"] and built["next_import_s"] > 0
+    assert "| next import | its steps |" in md
     # the 20 clients all come from 127.0.0.1: with the default admission (2 queries per
     # client) most were refused with 429, and refusals passed for throughput
     tp = raw["queries"]["0.1"]["serve"]["throughput"]

@@ -231,7 +231,6 @@ def test_imports_internal_queries_answer_on_the_bundled_graph(bundled_build):
     assert names == [
         "imports-index-ambiguous",
         "imports-index-codes",
-        "imports-index-iris",
         "imports-index-names",
         "imports-is-alliance",
     ]
@@ -242,7 +241,6 @@ def test_imports_internal_queries_answer_on_the_bundled_graph(bundled_build):
     rows = select(store, "imports-index-names")
     kinds = {(r[0].value, r[1].value) for r in rows}
     assert (CMRI, "org") in kinds and (ALLIANCE, "alliance") in kinds
-    assert CMRI in {r[0].value for r in select(store, "imports-index-iris")}
     for s, code in select(store, "imports-index-codes"):
         assert s.value.startswith(AGR) and len(code.value) == 18
     index = Index.from_store(store)

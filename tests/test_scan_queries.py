@@ -16,7 +16,7 @@ import pytest
 
 from alliancegraph import internal
 from alliancegraph.build import _largest, _rank, drop_duplicates
-from alliancegraph.members.resolver import select
+from alliancegraph.members.resolver import Index
 from alliancegraph.namespaces import (
     AG,
     AGR,
@@ -152,30 +152,36 @@ def test_entity_edges_on_the_bundled_graph_are_its_stated_triples_not_inferred(g
     assert max(rows.values()) == 1  # each triple in one graph: no row twice
 
 
-# -- imports-index-iris: every typed agr: node -------------------------------------------------
+# -- Index.taken: every typed agr: node -------------------------------------------------------
 
 
-def test_index_iris_are_the_typed_nodes_of_our_namespace():
+def test_taken_iris_are_the_typed_nodes_and_those_minted_since():
     a, b = N(AGR + "a"), N(AGR + "b")
     store = ox.Store()
     store.extend([
         ox.Quad(a, TYPE, N(AG + "Enterprise"), N(GRAPH_CURATED)),
         ox.Quad(a, TYPE, N(AG + "Organisation"), N(GRAPH_INFERRED)),  # twice: one IRI
         ox.Quad(b, N(AG + "p"), a, N(GRAPH_CURATED)),  # untyped
-        ox.Quad(N("http://example.org/x"), TYPE, N(AG + "Enterprise"), N(GRAPH_CURATED)),
-        ox.Quad(ox.BlankNode("n"), TYPE, N(AG + "Enterprise"), N(GRAPH_CURATED)),
+        ox.Quad(N(AGR + "c"), TYPE, N(AG + "Enterprise")),  # in the default graph
     ])  # fmt: skip
-    assert {r[0].value for r in select(store, "imports-index-iris")} == {a.value}
+    index = Index.from_store(store)
+    assert index.taken(a.value) and index.taken(AGR + "c")
+    assert not index.taken(b.value) and not index.taken(AGR + "d")
+    index.iris.add(AGR + "d")  # minted by the import reading the index
+    assert index.taken(AGR + "d")
 
 
-def test_index_iris_on_the_bundled_graph(bundled_build):
+def test_taken_on_the_bundled_graph(bundled_build):
     store = ox.Store.read_only(str(bundled_build.store_path))
-    expected = {
-        q.subject.value
-        for q in store.quads_for_pattern(None, TYPE, None)
-        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(AGR)
-    }
-    assert {r[0].value for r in select(store, "imports-index-iris")} == expected
+    def ours(quads):
+        named = (q.subject for q in quads if isinstance(q.subject, ox.NamedNode))
+        return {s.value for s in named if s.value.startswith(AGR)}
+
+    typed = ours(store.quads_for_pattern(None, TYPE, None))
+    assert len(typed) > 100 and ours(store) == typed  # every node of ours is typed
+    index = Index.from_store(store)
+    assert all(index.taken(i) for i in typed)
+    assert not index.taken(AGR + "no-such-node")
 
 
 # -- analysis-chain: stated chain facts, read graph by graph ---------------------------------

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .build import Build
 from .errors import DataError, Problem, UsageError
 from .fileio import atomic_write
 from .imports import Report, run_import
@@ -415,8 +416,9 @@ class SyntheticFolder:
         import_id: str,
         progress: Progress | None,
         sink: Callable[[bytes], None] | None = None,
+        base: Build | None = None,
     ) -> CompiledImport:
-        index = Index.from_store(context, synthetic=True)
+        index = Index.from_store(context, synthetic=True, build=base)
         compiler = MemberCompiler(
             index, import_id, GRAPH_SYNTHETIC, f"{AGR}syn-source-{import_id}", synthetic=True,
             progress=progress, sink=sink,

@@ -32,11 +32,19 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from ..build import Cache, Preload, build, ensure_built, validate_subgraph
+from ..build import (
+    PRELOAD_ABOVE,
+    Build,
+    Cache,
+    Preload,
+    build,
+    ensure_built,
+    validate_subgraph,
+)
 from ..errors import AllianceGraphError, UsageError
 from ..fileio import remember_digest
 from ..members import CompiledImport, Index, MemberCompiler, Progress, QuadBuffer, read_table
-from ..members.resolver import ask
+from ..members.resolver import ask, carry_rows
 from ..namespaces import AGR, GRAPH_IMPORT_PREFIX, expand
 from .manifest import ImportRecord, ImportStore, inputs_for, sha256
 
@@ -133,9 +141,11 @@ class ImportSource(Protocol):
         import_id: str,
         progress: Progress | None,
         sink: Callable[[bytes], None] | None = None,
+        base: Build | None = None,
     ) -> CompiledImport:
         """Check, resolve against ``context`` and compile; raise DataError on any bad row.
-        ``sink`` gets the quads' N-Quads text in chunks as they are written."""
+        ``sink`` gets the quads' N-Quads text in chunks as they are written; ``base``: the
+        build ``context`` is the store of, which keeps what the resolver reads of it."""
         ...
 
 
@@ -183,7 +193,7 @@ def _run_locked(
     preload = Preload(base, cache)
     staged = None
     try:
-        out = source.compile(context, import_id, progress, sink=preload.feed)
+        out = source.compile(context, import_id, progress, sink=preload.feed, base=base)
         t1 = time.perf_counter()
         nquads = out.quads.nquads()
         layer_sha256 = sha256(nquads)
@@ -194,7 +204,7 @@ def _run_locked(
         checked = validate_subgraph(
             nquads, context, shapes, out.origins, out.fact_origins, progress, layer_sha256
         )
-        del context, base
+        del context
         quads = len(out.quads)
         out.quads = QuadBuffer()  # the layer's bytes are ``nquads``: one copy, not two
         out.origins, out.fact_origins = {}, {}
@@ -216,14 +226,21 @@ def _run_locked(
         }
         store.add(record, nquads, staged)
         remember_digest(store.path / record["layer"], layer_sha256)  # the build reads it next
+        small = nquads if len(nquads) <= PRELOAD_ABOVE else b""
         del nquads
         try:
             # appended to the build the import was checked against (build.append_layer)
             inputs = inputs_for(root, store.home)
-            key = build(inputs, cache, checked=checked, preloaded=preload).key
+            made = build(inputs, cache, checked=checked, preloaded=preload)
         except BaseException:
             store.remove(import_id)
             raise
+        key = made.key
+        # what the resolver read of ``base``, carried to ``made`` for the next import
+        if small:
+            with contextlib.suppress(OSError):
+                carry_rows(base, made, small)
+        del base, made
     finally:
         preload.discard()
         if staged is not None:
@@ -300,10 +317,11 @@ class MemberList:
         import_id: str,
         progress: Progress | None,
         sink: Callable[[bytes], None] | None = None,
+        base: Build | None = None,
     ) -> CompiledImport:
         table = read_table(self.path, self.sheet)
         compiler = MemberCompiler(
-            Index.from_store(context),
+            Index.from_store(context, build=base),
             import_id,
             GRAPH_IMPORT_PREFIX + import_id,
             AGR + f"source-import-{import_id}",

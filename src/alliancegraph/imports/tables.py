@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..build import Inputs
+from ..build import Build, Inputs
 from ..curation import COLUMNS, SLUG, Compiler
 from ..errors import DataError, Problem, UsageError
 from ..members import CompiledImport, Progress, QuadBuffer, Table, read_table
@@ -131,6 +131,7 @@ class TableImport:
         import_id: str,
         progress: Progress | None,
         sink: Callable[[bytes], None] | None = None,
+        base: Build | None = None,
     ) -> CompiledImport:
         name = TABLE_KINDS[self.kind]
         table = read_table(self.path, self.sheet)

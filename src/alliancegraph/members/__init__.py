@@ -9,8 +9,8 @@ name, type, role, join date, place, field and credit code.
                    headers mapped to the import format's columns
 :mod:`.normalise`  what a cell means: name keys, GB 32100 credit codes, dates as precise as
                    written, member types and roles
-:mod:`.resolver`   the ``Index`` of what the graph already knows (names, codes, IRIs), read
-                   with the ``imports-index-*`` internal queries
+:mod:`.resolver`   the ``Index`` of what the graph already knows (names, codes), read with
+                   the ``imports-index-*`` internal queries and kept with the build
 :mod:`.compiler`   ``MemberCompiler``: rows checked (every problem located), resolved, and
                    compiled into quads (``QuadBuffer``) with a provenance record per fact
 =================  ==========================================================================

@@ -259,7 +259,7 @@ class MemberCompiler:
         else:
             prefix = "" if kind == "org" else f"{kind}-"
             slug = prefix + _slug_text(name_key(name) or name)
-            if AGR + slug in self.index.iris or AGR + slug in self.out.minted:
+            if self.index.taken(AGR + slug) or AGR + slug in self.out.minted:
                 slug = f"{slug}-{_digest(name_key(name), n=6)}"
         iri = AGR + slug
         self.out.minted.add(iri)
