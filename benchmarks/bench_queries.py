@@ -90,8 +90,16 @@ def _build_child(scale: float, work: Path, seed: int) -> dict:
     t3 = time.perf_counter()
     b = Cache(cache).get(report.build_key)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # a large layer's on-disk store is made at its first use: that cost, timed apart
+    deferred = b.info.get("store") == "deferred"
+    t4 = time.perf_counter()
+    store = b.store_path
+    store_s = time.perf_counter() - t4
     return {
         **_one_more(scale, work, seed),
+        "store_deferred": deferred,
+        "store_first_use_s": store_s,
+        "store_first_use_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_mb": peak,
         "curated_build_s": t1 - t0,
         "generate_s": t2 - t1,
@@ -100,7 +108,7 @@ def _build_child(scale: float, work: Path, seed: int) -> dict:
         "counts": lists.counts(),
         "import_quads": report.quads,
         "quads": b.info.get("quads"),
-        "store": str(b.store_path),
+        "store": str(store),
         "nquads": str(b.nquads_path),
         "nquads_bytes": b.nquads_path.stat().st_size,
         "cache": str(cache),

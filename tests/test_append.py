@@ -207,40 +207,41 @@ def test_a_layer_loaded_in_pieces_holds_the_quads_of_a_full_build(tmp_path, monk
 
 
 @pytest.mark.parametrize("size", [1, 5, 12, 100])
-def test_layer_pieces_end_at_line_ends_and_join_to_the_layer(size):
-    from alliancegraph.build import _chunks
+def test_layer_pieces_end_at_line_ends_and_join_to_the_layer(size, tmp_path):
+    from alliancegraph.build import _chunks, _file_pieces
 
     data = b'<a> <b> <c> .\n<d> <e> "f\\ng" .\n<h> <i> <j> .\n'
-    pieces = list(_chunks(data, size))
-    assert b"".join(pieces) == data
-    assert all(p.endswith(b"\n") for p in pieces)
-    assert len(pieces) == (3 if size <= 14 else 1)
-    assert list(_chunks(b"", size)) == []
+    (tmp_path / "layer.nq").write_bytes(data)
+    (tmp_path / "empty.nq").write_bytes(b"")
+    for pieces in (list(_chunks(data, size)), list(_file_pieces(tmp_path / "layer.nq", size))):
+        assert b"".join(pieces) == data
+        assert all(p.endswith(b"\n") for p in pieces)
+        assert len(pieces) == (3 if size <= 14 else 1)
+    assert list(_chunks(b"", size)) == [] == list(_file_pieces(tmp_path / "empty.nq", size))
 
 
-def test_an_import_appends_the_store_it_loaded_while_validating(tmp_path, monkeypatch):
-    """The pipeline loads the layer into a checkpoint of the base in a thread while SHACL
-    runs (build.Preload); the build moves that store into place, with the same quads."""
+def test_an_import_validates_the_store_it_loaded_while_compiling(tmp_path, monkeypatch):
+    """The pipeline loads the layer into an in-memory store in a thread while it compiles
+    the rows (build.Preload); validation reads that store, and the build is the same."""
     import alliancegraph.build as build_module
 
-    used: list[Path | None] = []
-    append = build_module.append_layer
+    used: list[ox.Store | None] = []
+    closure = build_module._closure
 
-    def spy(base, layer, target, checked=None, preloaded=None, sha256=None):
-        used.append(preloaded)
-        return append(base, layer, target, checked, preloaded, sha256)
+    def spy(nquads, context, described=False, sha256=None, loaded=None):
+        used.append(loaded)
+        return closure(nquads, context, described, sha256, loaded)
 
-    monkeypatch.setattr(build_module, "append_layer", spy)
+    monkeypatch.setattr(build_module, "_closure", spy)
     monkeypatch.setattr(build_module, "PRELOAD_ABOVE", 0)  # a 10x layer's path, on a tiny one
     env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
     rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例预载科技有限公司", "企业"])
     report = import_members(rows, CHEM, "预载名单", **env)
-    assert len(used) == 1 and used[0] is not None and used[0].name == "store"
+    assert len(used) == 1 and used[0] is not None
     _same_as_full(env, report.build_key, tmp_path)
-    assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
 
 
-def test_an_import_that_fails_validation_leaves_no_preloaded_store(tmp_path, monkeypatch):
+def test_an_import_that_fails_validation_leaves_nothing_behind(tmp_path, monkeypatch):
     import alliancegraph.imports.pipeline as pipeline
     from alliancegraph.errors import DataError, Problem
     from alliancegraph.imports import ImportStore
@@ -254,53 +255,48 @@ def test_an_import_that_fails_validation_leaves_no_preloaded_store(tmp_path, mon
     rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例失败科技有限公司", "企业"])
     with pytest.raises(DataError):
         import_members(rows, CHEM, "失败名单", **env)
-    assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
     assert ImportStore(env["home"]).records() == []
     # the layer written while it was checked (ImportStore.stage) is gone too
     assert not [p for p in (env["home"] / "imports").iterdir() if p.name.endswith(".nq")
                 or ".nq." in p.name]  # fmt: skip
 
 
-def test_a_preload_is_used_only_for_its_own_bytes_and_base(tmp_path, monkeypatch):
-    from alliancegraph.build import Preload, ensure_built
+def test_a_preload_is_used_only_for_its_own_bytes(monkeypatch):
+    from alliancegraph.build import Preload
 
     monkeypatch.setattr("alliancegraph.build.PRELOAD_ABOVE", 0)
-    cache = Cache(tmp_path / "cache")
-    base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
     lines = [f"<{AGR}x{i}> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode() for i in (1, 2)]
-    preload = Preload(base, cache)
+    preload = Preload()
     # pieces in any order, one line twice: the store is the set of the layer's quads
     preload.feed(lines[1])
     preload.feed(lines[0] + lines[1])
     preload.seal("0" * 64)
-    assert preload.take(base, "1" * 64) is None  # other bytes
-    loaded = preload.take(base, "0" * 64)
-    assert loaded is not None
-    store = ox.Store(str(loaded))
-    assert len(store) == len(ox.Store.read_only(str(base.store_path))) + 2
-    del store
+    assert preload.take("1" * 64) is None  # other bytes
+    loaded = preload.take("0" * 64)
+    assert loaded is not None and len(loaded) == 2
     preload.discard()
-    assert preload.path is not None and not preload.path.exists()
-    unsealed = Preload(base, cache)
+    unsealed = Preload()
     unsealed.feed(lines[0])
-    assert unsealed.take(base, "0" * 64) is None  # never told what the layer is
+    assert unsealed.take("0" * 64) is None  # never told what the layer is
     unsealed.discard()
-    assert not list((tmp_path / "cache" / "builds").glob(".preload.*"))
+    assert unsealed.thread is not None and not unsealed.thread.is_alive()
+    blank = Preload()  # a blank node in two loads would be two nodes: loaded whole instead
+    blank.feed(lines[0])
+    blank.feed(f"_:b <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode())
+    blank.seal("0" * 64)
+    assert blank.take("0" * 64) is None
 
 
-def test_a_small_layer_is_not_preloaded(tmp_path):
-    from alliancegraph.build import PRELOAD_ABOVE, Preload, ensure_built
+def test_a_small_layer_is_not_preloaded():
+    from alliancegraph.build import PRELOAD_ABOVE, Preload
 
-    cache = Cache(tmp_path / "cache")
-    base = ensure_built(inputs_for(ROOT, tmp_path / "home"), cache)
     layer = f"<{AGR}x> <{AGR}p> <{AGR}y> <{AGR}graph-import-x> .\n".encode()
-    preload = Preload(base, cache)
+    preload = Preload()
     preload.feed(layer)
     preload.seal("0" * 64)
     assert len(layer) < PRELOAD_ABOVE and preload.thread is None
-    assert preload.take(base, "0" * 64) is None
+    assert preload.take("0" * 64) is None
     preload.discard()
-    assert not list((tmp_path / "cache" / "builds").glob(".preload.*"))
 
 
 @pytest.mark.parametrize(
@@ -346,20 +342,22 @@ def test_the_compiler_hands_out_its_quads_while_it_writes_them(monkeypatch):
     assert len(pieces) == 5 and sorted(set(pieces)) == layer.splitlines(keepends=True)
 
 
-def test_a_list_that_fails_to_compile_leaves_no_preloaded_store(tmp_path, monkeypatch):
-    """The preload starts while rows are compiled: a row that fails stops and removes it."""
+def test_a_list_that_fails_to_compile_stops_its_preload(tmp_path, monkeypatch):
+    """The preload starts while rows are compiled: a row that fails stops it and lets its
+    store go."""
     from alliancegraph.build import Preload
     from alliancegraph.errors import DataError
     from alliancegraph.imports import ImportStore
 
-    started: list[Path] = []
-    start = Preload._start
+    started: list[Preload] = []
+    feed = Preload.feed
 
-    def spy(self):
-        start(self)
-        started.append(self.path)
+    def spy(self, piece):
+        feed(self, piece)
+        if self.thread is not None and self not in started:
+            started.append(self)
 
-    monkeypatch.setattr(Preload, "_start", spy)
+    monkeypatch.setattr(Preload, "feed", spy)
     monkeypatch.setattr("alliancegraph.build.PRELOAD_ABOVE", 0)
     monkeypatch.setattr("alliancegraph.members.QuadBuffer.CHUNK", 1)  # a piece a quad
     env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
@@ -367,8 +365,9 @@ def test_a_list_that_fails_to_compile_leaves_no_preloaded_store(tmp_path, monkey
                  ["重庆示例预载科技有限公司", "企业"], ["", "企业"])  # fmt: skip
     with pytest.raises(DataError):
         import_members(rows, CHEM, "坏名单", **env)
-    assert len(started) == 1 and not started[0].exists()
-    assert not list((env["cache_dir"] / "builds").glob(".preload.*"))
+    assert len(started) == 1
+    thread = started[0].thread
+    assert thread is not None and not thread.is_alive() and started[0].store is None
     assert ImportStore(env["home"]).records() == []
 
 
@@ -447,3 +446,101 @@ def test_a_merge_that_does_not_give_the_builds_count_is_not_kept(tmp_path):
     plus.write_bytes(b"".join(lines[1:]))
     assert set(b.nquads_path.read_bytes().decode().splitlines()) == _quads(b)
     assert not list(b.path.glob(".merged.*"))
+
+
+# -- a large layer's store, made at its first use ----------------------------------------------
+
+
+def _deferred(env: dict[str, Path], key: str | None) -> Build:
+    """The build ``key``, appended without its on-disk store: not there until asked for."""
+    assert key is not None
+    b = Cache(env["cache_dir"]).get(key)
+    assert b is not None and b.info.get("store") == "deferred"
+    assert not (b.path / "store").exists()
+    return b
+
+
+def test_a_large_layer_leaves_its_store_to_its_first_use(tmp_path, monkeypatch, capsys):
+    """Every layer read as a large one (build.DEFER_ABOVE): the import writes no store, and
+    the store made on first use holds what a full build holds, including the short forms of
+    a new alliance and the counts of its info, told without the store. The next import
+    makes its base's store first (a deferred build on a deferred build); a synthetic list
+    into a graph that has a synthetic graph already cannot count without the store, so its
+    store is written."""
+    monkeypatch.setattr("alliancegraph.build.DEFER_ABOVE", 0)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(
+        tmp_path / "m.csv",
+        ["单位名称", "单位类型", "角色", "统一社会信用代码"],
+        ["重庆示例延后一号科技有限公司", "企业", "理事长单位", "91500000MA5U7J1U56"],
+        ["西南大学", "高等院校", "成员单位", ""],
+    )
+    first = _deferred(env, import_members(rows, CHEM, "延后名单", **env).build_key)
+    entities = _rows(
+        tmp_path / "entities.csv",
+        ["id", "type", "label_zh", "label_en", "alt_labels", "note"],
+        ["alliance-demo-deferred", "Alliance", "重庆市示例延后技术创新战略联盟", "", "", ""],
+    )
+    second = _deferred(env, import_table(entities, "entities", **env).build_key)
+    assert (first.path / "store").is_dir()  # made by the second import, which read it
+    b = _same_as_full(env, second.key, tmp_path / "full-1", carried=False)
+    assert (b.path / "store").is_dir()
+    said = capsys.readouterr().err  # a first use that takes a while says what it does
+    assert f"making the on-disk store of build {b.key} ({b.info['quads']:,} quads)" in said
+    store = ox.Store.read_only(str(b.store_path))
+    forms = store.quads_for_pattern(ox.NamedNode(AGR + "alliance-demo-deferred"), None, None,
+                                    ox.NamedNode(AGR + "graph-generated"))  # fmt: skip
+    assert "示例延后联盟" in {q.object.value for q in forms}
+    del store
+    write(generate(0.01, seed=5), tmp_path / "syn1")
+    syn = _deferred(env, import_synthetic(tmp_path / "syn1", **env).build_key)
+    _same_as_full(env, syn.key, tmp_path / "full-2", carried=False)
+    write(generate(0.01, seed=6), tmp_path / "syn2")
+    again = Cache(env["cache_dir"]).get(import_synthetic(tmp_path / "syn2", **env).build_key)
+    assert again is not None and "store" not in again.info and (again.path / "store").is_dir()
+    _same_as_full(env, again.key, tmp_path / "full-3")  # a small layer: rows carried
+
+
+def _make_store(cache_dir: str, key: str) -> int:
+    from alliancegraph.build import Cache as C
+
+    b = C(Path(cache_dir)).get(key)
+    assert b is not None
+    return len(ox.Store.read_only(str(b.store_path)))
+
+
+def test_processes_asking_for_a_deferred_store_at_once_make_it_once(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr("alliancegraph.build.DEFER_ABOVE", 0)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例并发科技有限公司", "企业"])
+    b = _deferred(env, import_members(rows, CHEM, "并发名单", **env).build_key)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        counts = pool.starmap(_make_store, [(str(env["cache_dir"]), b.key)] * 2)
+    assert counts == [b.info["quads"]] * 2
+    assert [p.name for p in b.path.iterdir() if p.name.startswith(".store-making")] == []
+
+
+def test_a_deferred_store_whose_base_or_layer_is_gone_says_how_to_build_again(
+    tmp_path, monkeypatch
+):
+    import shutil
+
+    from alliancegraph.errors import AllianceGraphError
+
+    monkeypatch.setattr("alliancegraph.build.DEFER_ABOVE", 0)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "home": tmp_path / "home"}
+    rows = _rows(tmp_path / "m.csv", ["单位名称", "单位类型"], ["重庆示例缺失科技有限公司", "企业"])
+    report = import_members(rows, CHEM, "缺失名单", **env)
+    b = _deferred(env, report.build_key)
+    layer = Path(b.info["layer"]["path"])
+    kept = layer.read_bytes()
+    layer.write_bytes(kept + b"\n")
+    with pytest.raises(AllianceGraphError, match=r"gone or changed.*build --force"):
+        b.store_path  # noqa: B018
+    layer.write_bytes(kept)
+    shutil.rmtree(Cache(env["cache_dir"]).build_dir(b.info["appended_to"]))
+    with pytest.raises(AllianceGraphError, match=r"no longer in the cache.*build --force"):
+        b.store_path  # noqa: B018
+    assert not (b.path / "store").exists()

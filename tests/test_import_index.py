@@ -84,6 +84,8 @@ def test_carrying_refuses_what_it_cannot_carry_exactly(store, tmp_path, monkeypa
     other = _build(tmp_path / "other", "other", appended_to="another")
     assert not carry_rows(base, other, layer)  # not appended to this base
     assert not carry_rows(base, made, layer + b'_:b <http://x/p> "y" .\n')  # a blank subject
+    deferred = _build(tmp_path / "deferred", "d", appended_to="base", store="deferred")
+    assert not carry_rows(base, deferred, layer)  # its store is left to its first use
     monkeypatch.setattr(resolver, "CARRY_SUBJECTS", 0)
     assert not carry_rows(base, made, layer)  # too many subjects to ask again
     assert not (tmp_path / "made" / "import-index.json").exists()

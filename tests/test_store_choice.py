@@ -96,3 +96,37 @@ def test_serve_workers_hold_a_copy_when_they_fit_the_budget(graph, budget, kind)
         assert engine.query("ASK { ?a a ag:Alliance }").boolean is True
     finally:
         engine.stop()
+
+
+def test_memory_answers_a_large_imports_graph_without_making_its_store(tmp_path, monkeypatch):
+    """An import of a large layer leaves the on-disk store to its first use
+    (build.DEFER_ABOVE): ``ag.open()`` in memory and serve's in-memory workers load the
+    merged N-Quads and never make it; a one-shot command (disk) makes it."""
+    import csv
+
+    from alliancegraph.build import Cache
+    from alliancegraph.imports import import_members
+
+    monkeypatch.setattr("alliancegraph.build.DEFER_ABOVE", 0)
+    env = {"root": ROOT, "cache_dir": tmp_path / "cache", "data_home": tmp_path / "home"}
+    rows = tmp_path / "m.csv"
+    with rows.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["单位名称", "单位类型"], ["重庆示例内存科技有限公司", "企业"]])
+    alliance = "https://w3id.org/alliancegraph/resource/alliance-iot"
+    report = import_members(rows, alliance, "名单", root=ROOT, cache_dir=env["cache_dir"],
+                            home=env["data_home"])  # fmt: skip
+    b = Cache(env["cache_dir"]).get(report.build_key)
+    assert b is not None and b.info["store"] == "deferred"
+    ask = "ASK { ?o rdfs:label '重庆示例内存科技有限公司'@zh }"
+    g = ag.open(**env, store="memory")
+    assert g.store_kind == "memory" and g.query(ask).boolean is True
+    engine = Engine(g, Settings(timeout=20, workers=1, memory_budget=100_000))
+    engine.start()
+    try:
+        assert engine.store_kind == "memory" and engine.query(ask).boolean is True
+    finally:
+        engine.stop()
+    assert not (b.path / "store").exists()
+    disk = ag.open(**env, store="disk")
+    assert disk.store_kind == "disk" and disk.query(ask).boolean is True
+    assert (b.path / "store").is_dir()

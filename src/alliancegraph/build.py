@@ -3,13 +3,13 @@
 Cache layout (``$ALLIANCEGRAPH_CACHE``, else ``$XDG_CACHE_HOME/alliancegraph``, else
 ``~/.cache/alliancegraph``)::
 
-    builds/<key>/store/        an on-disk Oxigraph store, opened read-only by queries
+    builds/<key>/store/        an on-disk Oxigraph store, opened read-only by queries (an
+                               import of a large layer leaves it to its first use)
     builds/<key>/dataset.nq    the same quads as sorted N-Quads (export, publish)
     builds/<key>/info.json     counts, inputs and timings of the build
     builds/<key>/.lock         held shared by every process that reads the build
     builds/<key>-<n>/          a later version of the same key (``build --force``)
     builds/.<key>.<random>/    a build being written (renamed into place when done)
-    builds/.preload.<random>/  an import's layer loaded into a checkpoint (:class:`Preload`)
     builds/.builders           held shared by every process writing a build
     current                    the key of the last good build
     failed/<key>.txt           why the build of those inputs failed (not retried)
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import queue
@@ -59,6 +60,7 @@ from .namespaces import (
     OWL,
     RDF,
     RDFS,
+    SKOS,
 )
 
 #: Bump when the build's output changes for the same inputs.
@@ -147,10 +149,20 @@ class Build:
     path: Path
     info: dict
     hold: Lock | None = field(default=None, repr=False, compare=False)
+    #: the deferred store made by this process where the cache could not take it
+    _made: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def store_path(self) -> Path:
-        return self.path / "store"
+        """The on-disk store; made here on first use if the build deferred it (an import of
+        a large layer: :func:`append_layer`), which takes as long as bulk-loading the layer
+        (15-20 s at 10x)."""
+        path = self.path / "store"
+        if self.info.get("store") != "deferred" or path.is_dir():
+            return path
+        if self._made is None or not self._made.is_dir():
+            self._made = _materialise(self)
+        return self._made
 
     @property
     def nquads_path(self) -> Path:
@@ -439,11 +451,18 @@ def generate_aliases(store: ox.Store) -> int:
     ``ag:generatedAlias`` into their own graph, ``agr:graph-generated`` (replaced, never
     merged into the curated graph); a form the alliance already has as a label or alias
     is left out. Returns how many were written."""
+    store.remove_graph(ox.NamedNode(GRAPH_GENERATED))
+    quads = _alliance_forms(store)
+    store.extend(sorted(quads, key=str))
+    return len(quads)
+
+
+def _alliance_forms(store: ox.Store) -> set[ox.Quad]:
+    """The generated graph :func:`generate_aliases` writes for the alliances of ``store``."""
     from . import internal
-    from .namespaces import AG, GRAPH_GENERATED, PREFIXES
+    from .namespaces import PREFIXES
 
     graph = ox.NamedNode(GRAPH_GENERATED)
-    store.remove_graph(graph)
     solutions = store.query(
         internal.text("build-alliance-names"), prefixes=PREFIXES, use_default_graph_as_union=True
     )
@@ -456,15 +475,30 @@ def generate_aliases(store: ox.Store) -> int:
         if kind == "label":
             labels.setdefault(a, []).append(name)
     prop = ox.NamedNode(AG + "generatedAlias")
-    quads = {
+    return {
         ox.Quad(ox.NamedNode(a), prop, ox.Literal(form, language=lang), graph)
         for a, full in labels.items()
         for label in full
         for form, lang in alliance_short_forms(label)
         if form not in names[a]
     }
-    store.extend(sorted(quads, key=str))
-    return len(quads)
+
+
+def _alliance_names(stores: list[ox.Store]) -> ox.Store:
+    """The alliances of ``stores`` taken together, in a small store of their own: each one's
+    type and every label and alias any of the stores gives it. What
+    ``build-alliance-names`` reads of the union of ``stores``, joined across them (an
+    alliance typed in one and named in another), for :func:`_alliance_forms`."""
+    typed, alliance = ox.NamedNode(RDF + "type"), ox.NamedNode(AG + "Alliance")
+    found = {q.subject for s in stores for q in s.quads_for_pattern(None, typed, alliance)}
+    names = [ox.NamedNode(RDFS + "label"), ox.NamedNode(SKOS + "altLabel")]
+    small = ox.Store()
+    small.extend(ox.Quad(a, typed, alliance) for a in found)
+    small.extend(
+        ox.Quad(q.subject, q.predicate, q.object)
+        for a in found for s in stores for p in names for q in s.quads_for_pattern(a, p, None)
+    )  # fmt: skip
+    return small
 
 
 def drop_duplicates(store: ox.Store) -> dict[str, int]:
@@ -596,13 +630,12 @@ def build(
     cache: Cache | None = None,
     force: bool = False,
     checked: Subgraph | None = None,
-    preloaded: Preload | None = None,
 ) -> Build:
     """Return the build of ``inputs``, building and caching it if needed: appended to the
     cached build of the same inputs without their last layer where there is one
-    (:func:`append_layer`; ``checked``: that layer as its import validated it;
-    ``preloaded``: the store appended to, with the layer loaded, if it is of that layer
-    and base), else built in full.
+    (:func:`append_layer`; ``checked``: that layer as its import validated it; a layer
+    over :data:`DEFER_ABOVE` leaves the on-disk store to its first use), else built in
+    full.
 
     Raises :class:`DataError` (every problem, located) if the inputs are invalid; the
     previous good build stays current.
@@ -625,12 +658,10 @@ def build(
         info = None
         if appended is not None:
             base, layer, layer_bytes = appended  # the bytes of the validated hash
-            ready = None
-            if preloaded is not None:
-                ready = preloaded.take(base, inputs.validated[layer])
             info = append_layer(
-                base, layer_bytes, tmp / "store", checked, ready, inputs.validated[layer]
-            )
+                base, layer_bytes, tmp / "store", checked, inputs.validated[layer],
+                defer=len(layer_bytes) > DEFER_ABOVE,
+            )  # fmt: skip
             if info is not None:
                 info["layer"] = {"path": str(layer), "sha256": inputs.validated[layer]}
             del base, appended, layer_bytes
@@ -689,7 +720,7 @@ _NOT_APPENDABLE = (*(f"<{iri}>".encode() for iri in _BUILD_TERMS), *_BLANK)
 
 
 #: layer SHA-256 -> :func:`_appendable`'s answer (1.8 s for a 10x layer: asked by the
-#: preload and by the build of the same import)
+#: validation and by the build of the same import)
 _APPENDABLE: dict[str, bool] = {}
 
 
@@ -751,8 +782,8 @@ def append_layer(
     layer: bytes,
     target: Path,
     checked: Subgraph | None = None,
-    preloaded: Path | None = None,
     sha256: str | None = None,
+    defer: bool = False,
 ) -> dict | None:
     """Write at ``target`` the store of ``base`` with the import layer ``layer`` (sorted,
     validated N-Quads) added, holding exactly the quads a full build of the same inputs
@@ -768,9 +799,14 @@ def append_layer(
     store is a hard-linked checkpoint of the base's (``Store.backup``) that the layer is
     bulk-loaded into: nothing of the base is rewritten. ``checked`` is the layer's closure
     its import validated (:func:`validate_subgraph`), used instead of computing it again
-    when it is of these bytes (``sha256``: theirs, if known). ``preloaded``: that
-    checkpoint with ``layer`` loaded already (:class:`Preload`, made while the import
-    validated), moved to ``target``."""
+    when it is of these bytes (``sha256``: theirs, if known).
+
+    ``defer``: write no store now if the count of quads can be told without it (the base
+    holds nothing in the layer's graphs): ``info["store"]`` is then ``"deferred"``, and
+    :attr:`Build.store_path` makes the store on first use from the base's, the layer and
+    the append's own lines (:func:`_materialise`). Bulk-loading the layer of a 10x import
+    was 19-22 s of processor time, most of the import's; ``serve`` and ``ag.open()`` answer
+    from memory, loaded from the merged ``dataset.nq``, and never need it."""
     t0 = time.perf_counter()
     inferred_graph = ox.NamedNode(GRAPH_INFERRED)
     old = ox.Store.read_only(str(base.store_path))
@@ -805,34 +841,45 @@ def append_layer(
                 if q.graph_name not in layer_graphs or q.graph_name == h.graph_name:
                     continue
                 remove.add(q if _rank(h.graph_name) < _rank(q.graph_name) else h)
+    if defer:  # the count is the base's plus the layer's only if they share no graph
+        where = [ox.DefaultGraph(), *layer_graphs]
+        defer = next(small.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None
+        defer = defer and not any(next(old.quads_for_pattern(None, None, None, g), None)
+                                  for g in where)  # fmt: skip
+    names = _alliance_names([old, small]) if defer else None
     checked.release()
     del small, checked
     t2 = time.perf_counter()
     generated_graph = ox.NamedNode(GRAPH_GENERATED)
     was_generated = set(old.quads_for_pattern(None, None, None, generated_graph))
-    if preloaded is not None:
+    dropped = sum(1 for q in remove if q.graph_name == inferred_graph)
+    if names is not None:
         del old
-        os.rename(preloaded, target)
-        store = ox.Store(str(target))
+        now_generated = _alliance_forms(names)
+        # a store is a set: the layer (sorted, deduplicated lines, one quad each), the base
+        # and the entailments share no quad; what is removed is in one of them
+        quads = base.info["quads"] + layer.count(b"\n") + len(add) - len(remove)
+        quads += len(now_generated - was_generated) - len(was_generated - now_generated)
     else:
         store = _checkpoint_with(old, _chunks(layer, _LOAD_CHUNK), target)
         del old
-    # not yet anybody's store: the bulk loader, not a transaction (1.8 s for 62k quads at 10x)
-    store.bulk_extend(add)
-    for q in remove:
-        store.remove(q)
-    generated = generate_aliases(store)
-    now_generated = set(store.quads_for_pattern(None, None, None, generated_graph))
-    dropped = sum(1 for q in remove if q.graph_name == inferred_graph)
-    store.flush()
+        # not anybody's store yet: the bulk loader, not a transaction (1.8 s, 62k quads at 10x)
+        store.bulk_extend(add)
+        for q in remove:
+            store.remove(q)
+        generate_aliases(store)
+        now_generated = set(store.quads_for_pattern(None, None, None, generated_graph))
+        store.flush()
+        quads = len(store)
+        del store
     # what Build.nquads_path merges with the base's and the layer's lines
     atomic_write(target.parent / _PLUS, b"".join(_serialized(
         now_generated | {q for q in add if q not in remove})))  # fmt: skip
     atomic_write(target.parent / _MINUS, b"".join(_serialized(
         (remove | was_generated) - now_generated)))  # fmt: skip
     info = {
-        "quads": len(store),
-        "generated_aliases": generated,
+        "quads": quads,
+        "generated_aliases": len(now_generated),
         "inferred": base.info.get("inferred", 0) + len(add) - dropped,
         "duplicates_dropped": base.info.get("duplicates_dropped", 0) + len(remove),
         "appended_to": base.key,
@@ -842,7 +889,8 @@ def append_layer(
             "store": round(time.perf_counter() - t2, 3),
         },
     }
-    del store
+    if names is not None:
+        info["store"] = "deferred"
     return info
 
 
@@ -864,6 +912,14 @@ def _chunks(data: bytes, size: int) -> Iterator[bytes]:
         start = end
 
 
+def _file_pieces(path: Path, size: int = _LOAD_CHUNK) -> Iterator[bytes]:
+    """The N-Quads file ``path`` read in pieces of about ``size`` bytes, each ending at the
+    end of a line (:func:`_chunks` of a file, without holding it whole)."""
+    with open(path, "rb") as f:
+        while piece := f.read(size):
+            yield piece + f.readline()
+
+
 def _checkpoint_with(old: ox.Store, pieces: Iterable[bytes], target: Path) -> ox.Store:
     """A hard-linked checkpoint of ``old`` at ``target`` with the N-Quads ``pieces`` (whole
     lines each) bulk-loaded into it, gathered into loads of about :data:`_LOAD_CHUNK`."""
@@ -883,35 +939,32 @@ def _checkpoint_with(old: ox.Store, pieces: Iterable[bytes], target: Path) -> ox
 
 
 #: the smallest layer (bytes) worth loading ahead in a thread: a smaller one loads in well
-#: under a second after validation, and most imports of a small list find their build
-#: cached (the same layer imported into another data home), which a preload would not use
+#: under a second after the compile
 PRELOAD_ABOVE = 16 * 2**20
 
 
 class Preload:
-    """The store :func:`append_layer` will write, made early: a checkpoint of ``base`` with
-    the layer bulk-loaded into it, in a thread (Oxigraph's bulk loader lets go of the GIL)
-    on the other core, fed the layer's text piece by piece (:meth:`feed`) while the import
-    still compiles it in Python on this one. Loading it after validation was about 12 s of
-    a quiet 10x import's 50; alongside validation it took the core the SHACL shapes use.
+    """The store validation reads a layer from (:func:`_closure`'s ``loaded``), made early:
+    an in-memory store the layer is loaded into in a thread (Oxigraph's load lets go of the
+    GIL) on the other core, fed the layer's text piece by piece (:meth:`feed`) while the
+    import still compiles it in Python on this one. Loaded after the compile, it was 8-12 s
+    of a 10x import on a slow machine.
 
-    The thread starts once :data:`PRELOAD_ABOVE` bytes have come (a small layer loads in no
-    time after validation). :meth:`seal` names the whole layer the pieces made up (any
-    order, duplicates allowed: a store is a set), and the build uses the store only for
-    those very bytes on this very base (:meth:`take`); :meth:`discard` stops the thread and
-    removes whatever is left. The folder is a temporary one of the cache, kept from the
-    cleaner by the builders' lock, and ``base`` stays held."""
+    The thread starts once :data:`PRELOAD_ABOVE` bytes have come. :meth:`seal` names the
+    whole layer the pieces made up (any order, duplicates allowed: a store is a set), and
+    :meth:`take` gives the store only for those very bytes, and only if no piece held a
+    blank node (each load would name it anew); :meth:`discard` stops the thread and lets
+    the store go."""
 
-    def __init__(self, base: Build, cache: Cache):
-        self.base, self.cache = base, cache
+    def __init__(self) -> None:
         self.sha256: str | None = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.pieces: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.waiting: list[bytes] = []  # until there are enough to pay
         self.size = 0
-        self.hold: Lock | None = None
-        self.path: Path | None = None
+        self.blank = False
+        self.store: ox.Store | None = None
         self.thread: threading.Thread | None = None
 
     def feed(self, piece: bytes) -> None:
@@ -921,17 +974,11 @@ class Preload:
             self.size += len(piece)
             if self.size < PRELOAD_ABOVE:
                 return
-            self._start()
+            self.thread = threading.Thread(target=self._load, daemon=True)
+            self.thread.start()
             piece = b"".join(self.waiting)
             self.waiting = []
         self.pieces.put(piece)
-
-    def _start(self) -> None:
-        self.cache.builds.mkdir(parents=True, exist_ok=True)
-        self.hold = self.cache.building()
-        self.path = Path(tempfile.mkdtemp(dir=self.cache.builds, prefix=".preload."))
-        self.thread = threading.Thread(target=self._load, daemon=True)
-        self.thread.start()
 
     def seal(self, sha256: str) -> None:
         """Every piece is in: together, the layer of hash ``sha256`` (sorted, deduplicated)."""
@@ -940,47 +987,96 @@ class Preload:
         self.pieces.put(None)
 
     def _load(self) -> None:
-        assert self.path is not None
         try:
-            old = ox.Store.read_only(str(self.base.store_path))
-            store = _checkpoint_with(old, self._fed(), self.path / "store")
-            del old
+            store = ox.Store()
+            while (piece := self.pieces.get()) is not None and not self.stop.is_set():
+                self.blank = self.blank or b"_:" in piece
+                # written from checked terms: not checked again (as _closure loads it)
+                store.load(piece, format=ox.RdfFormat.N_QUADS, lenient=True)
             if not self.stop.is_set():
-                store.flush()
-            del store
-        except BaseException as e:  # told to the build, which then loads the layer itself
+                self.store = store
+        except BaseException as e:  # validation then loads the layer itself
             self.error = e
 
-    def _fed(self) -> Iterator[bytes]:
-        """The pieces fed, as they come, until :meth:`seal` or :meth:`discard`."""
-        while (piece := self.pieces.get()) is not None and not self.stop.is_set():
-            yield piece
-
-    def take(self, base: Build, sha256: str) -> Path | None:
-        """The loaded store's folder, if it holds ``base`` with the layer of ``sha256``
-        (waiting for the thread to finish); else None."""
-        if self.thread is None or self.path is None:
-            return None
-        if base.key != self.base.key or base.path != self.base.path or sha256 != self.sha256:
+    def take(self, sha256: str) -> ox.Store | None:
+        """The store holding the layer, if it is the layer of ``sha256`` (waiting for the
+        thread to finish); else None."""
+        if self.thread is None or sha256 != self.sha256:
             return None
         self.thread.join()
-        store = self.path / "store"
-        if self.error is not None or self.stop.is_set() or not store.is_dir():
-            return None
-        return store
+        store, self.store = self.store, None
+        return None if self.error is not None or self.blank else store
 
     def discard(self) -> None:
-        """Stop (between pieces), wait for the thread and remove what it left."""
+        """Stop (between pieces), wait for the thread and let the store go."""
         self.stop.set()
         self.waiting = []
         if self.thread is not None:
             self.pieces.put(None)
             self.thread.join()
-        if self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
-        if self.hold is not None:
-            self.hold.release()
-            self.hold = None
+        self.store = None
+
+
+#: layers larger than this (bytes) are appended without writing the store then (``defer``)
+DEFER_ABOVE = 16 * 2**20
+
+
+def _materialise(b: Build) -> Path:
+    """Make the store :func:`append_layer` deferred for the appended build ``b``: a
+    checkpoint of its base's store (itself made first if deferred) with the layer and the
+    append's own quads bulk-loaded and the quads it drops removed, the store the append
+    would have written. Made under an exclusive lock in the build's folder (a second
+    process waits, then finds it) and renamed into place; in a read-only cache, into a
+    private temporary folder. Raises AllianceGraphError if the base build or the layer
+    (with the hash it was built with) is gone."""
+    base_key, layer = b.info.get("appended_to"), b.info.get("layer") or {}
+    base = Cache(b.path.parent.parent).get(str(base_key)) if base_key else None
+    if base is None:
+        raise AllianceGraphError(
+            f"the on-disk store of build {b.key} is made from build {base_key}, which is no "
+            "longer in the cache; build again: alliancegraph build --force"
+        )
+    path = Path(layer.get("path", ""))
+    if not path.is_file() or file_digest(path) != layer.get("sha256"):
+        raise AllianceGraphError(
+            f"the on-disk store of build {b.key} is made from the layer {layer.get('path')}, "
+            "which is gone or changed; build again: alliancegraph build --force"
+        )
+    try:
+        held: Lock | None = lock(b.path / ".store.lock")
+        folder = b.path
+    except OSError:  # a read-only cache: the same store, kept beside the process
+        held = None
+        folder = Path(tempfile.gettempdir()) / f"alliancegraph-{b.key}-{os.getpid()}"
+        folder.mkdir(exist_ok=True)
+    try:
+        target = folder / "store"
+        if target.is_dir():  # made by another process while this one waited
+            return target
+        for stale in folder.glob(".store-making.*"):  # left by a process that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        _stderr(
+            f"making the on-disk store of build {b.key} ({b.info.get('quads', 0):,} quads), "
+            "once: the import of its last layer left it to its first use"
+        )
+        tmp = folder / f".store-making.{os.getpid()}"
+        try:
+            old = ox.Store.read_only(str(base.store_path))
+            plus = (b.path / _PLUS).read_bytes()
+            store = _checkpoint_with(old, itertools.chain(_file_pieces(path), [plus]), tmp)
+            del old, plus
+            for q in ox.parse((b.path / _MINUS).read_bytes(), format=ox.RdfFormat.N_QUADS):
+                store.remove(q)
+            store.flush()
+            del store
+            os.rename(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+    finally:
+        if held is not None:
+            held.release()
 
 
 def _subjects(
@@ -1129,21 +1225,28 @@ class Subgraph:
 
 
 def _closure(
-    nquads: bytes, context: ox.Store, described: bool = False, sha256: str | None = None
+    nquads: bytes,
+    context: ox.Store,
+    described: bool = False,
+    sha256: str | None = None,
+    loaded: ox.Store | None = None,
 ) -> Subgraph:
     """The layer ``nquads`` in a store of its own with the ontology, every axiom
     ``context`` holds (in the ontology graph), and, if ``described``, the types and labels
     ``context`` gives the nodes it references (in a context graph); entailments
     materialised. One rule premise each: nothing the layer entails is missed, and what
-    the context alone entails is in the context already."""
+    the context alone entails is in the context already. ``loaded``: an in-memory store
+    holding ``nquads`` alone already (:class:`Preload`), used as the store of its own."""
     from . import inference
     from .namespaces import AGR
 
-    sub = ox.Store()
-    # written from checked terms (an import) or loaded by the build already: not checked
-    # again; ``load``: for an in-memory store faster than ``bulk_load``, and growing less
-    # than it with the size (EmbeddedStore.from_nquads)
-    sub.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+    sub = loaded
+    if sub is None:
+        sub = ox.Store()
+        # written from checked terms (an import) or loaded by the build already: not
+        # checked again; ``load``: for an in-memory store faster than ``bulk_load``, and
+        # growing less than it with the size (EmbeddedStore.from_nquads)
+        sub.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
     graphs = set(sub.named_graphs())
     if sha256 is not None:  # asked by the build next: answered while ``sub`` is the layer
         _appendable(nquads, sha256, loaded=sub)
@@ -1179,6 +1282,7 @@ def validate_subgraph(
     fact_origins: dict[tuple[str, str, str], str] | None = None,
     progress: Progress | None = None,
     sha256: str | None = None,
+    loaded: ox.Store | None = None,
 ) -> Subgraph:
     """SHACL on the quads ``nquads`` (N-Quads, already parsed once by Oxigraph) plus the
     types and labels, in ``context``, of the nodes they reference; raise :class:`DataError`
@@ -1186,12 +1290,13 @@ def validate_subgraph(
 
     A new layer is validated this way, not with the whole graph: on Oxigraph, compiled to
     SPARQL (:mod:`.validation`), about a second for a 1x synthetic import. Returns the
-    subgraph validated, which the build appends (:func:`append_layer`)."""
+    subgraph validated, which the build appends (:func:`append_layer`); ``loaded``: a
+    store holding ``nquads`` already (:class:`Preload`)."""
     from . import validation
 
     if progress:
         progress("validating (SHACL)", 0, 2)
-    checked = _closure(nquads, context, described=True, sha256=sha256)
+    checked = _closure(nquads, context, described=True, sha256=sha256, loaded=loaded)
     sub = checked.store
     # not data, and the entailments are in: validation then reads the union of what is left
     sub.remove_graph(ox.NamedNode(GRAPH_ONTOLOGY))

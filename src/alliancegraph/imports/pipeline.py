@@ -15,9 +15,9 @@ pipeline takes the alliance as an IRI and only checks that the graph holds it as
 SHACL runs on the new import's subgraph plus the types and labels of what it references
 (:func:`alliancegraph.build.validate_subgraph`); the layer's hash is recorded, so the build
 does not validate it again while its bytes are unchanged. While the layer is compiled (Python,
-one core), a thread on the other core loads a large one, piece by piece, into a checkpoint of
-the build it is checked against (:class:`alliancegraph.build.Preload`): the build appends to
-that store, and a layer that fails leaves nothing behind.
+one core), a thread on the other core loads a large one, piece by piece, into the in-memory
+store validation reads (:class:`alliancegraph.build.Preload`). The build of a large layer
+writes no on-disk store: it is made at its first use (``Build.store_path``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from ..build import (
-    PRELOAD_ABOVE,
+    DEFER_ABOVE,
     Build,
     Cache,
     Preload,
@@ -189,8 +189,8 @@ def _run_locked(
     base = ensure_built(inputs, cache)  # held while its store is open
     context = ox.Store.read_only(str(base.store_path))
     source.check(context)
-    # the layer goes into a checkpoint of ``base`` on the other core while it is compiled
-    preload = Preload(base, cache)
+    # the layer goes into the store validation reads, on the other core, while it is compiled
+    preload = Preload()
     staged = None
     try:
         out = source.compile(context, import_id, progress, sink=preload.feed, base=base)
@@ -202,8 +202,9 @@ def _run_locked(
         staged = store.stage(layer_name, nquads)  # written while SHACL runs
         shapes = inputs.ontology_dir / "shapes.ttl"
         checked = validate_subgraph(
-            nquads, context, shapes, out.origins, out.fact_origins, progress, layer_sha256
-        )
+            nquads, context, shapes, out.origins, out.fact_origins, progress, layer_sha256,
+            loaded=preload.take(layer_sha256),
+        )  # fmt: skip
         del context
         quads = len(out.quads)
         out.quads = QuadBuffer()  # the layer's bytes are ``nquads``: one copy, not two
@@ -226,12 +227,12 @@ def _run_locked(
         }
         store.add(record, nquads, staged)
         remember_digest(store.path / record["layer"], layer_sha256)  # the build reads it next
-        small = nquads if len(nquads) <= PRELOAD_ABOVE else b""
+        small = nquads if len(nquads) <= DEFER_ABOVE else b""  # its build has a store
         del nquads
         try:
             # appended to the build the import was checked against (build.append_layer)
             inputs = inputs_for(root, store.home)
-            made = build(inputs, cache, checked=checked, preloaded=preload)
+            made = build(inputs, cache, checked=checked)
         except BaseException:
             store.remove(import_id)
             raise

@@ -209,12 +209,15 @@ def carry_rows(base: Build, made: Build, layer: bytes) -> bool:
     """Keep in ``made``'s folder the index rows of ``made``, the build ``base`` with the
     import layer ``layer`` appended: ``base``'s kept rows with those of the layer's
     subjects asked again of ``made``'s store. False (nothing kept) if ``base`` keeps none,
-    ``made`` is not that append, the layer has a blank node as a subject, or more than
-    :data:`CARRY_SUBJECTS` subjects."""
-    if made.info.get("appended_to") != base.key or (made.path / _CACHE).exists():
+    ``made`` is not that append or left its store to its first use (a large layer), the
+    layer has a blank node as a subject, or more than :data:`CARRY_SUBJECTS` subjects."""
+    if made.info.get("appended_to") != base.key or made.info.get("store") == "deferred":
+        return False
+    if (made.path / _CACHE).exists():
         return False
     subjects: set[str] = set()
-    for iri, blank in _SUBJECT.findall(layer):
+    for match in _SUBJECT.finditer(layer):  # stops at the first blank node or one too many
+        iri, blank = match.groups()
         if blank:
             return False
         subjects.add(iri.decode("utf-8"))

@@ -255,11 +255,16 @@ class Engine:
         disk."""
         threading.Thread(target=_warm_up, daemon=True, name="alliancegraph-warm-up").start()
         b = self.source.build
-        path = self.source.store_path or (b.store_path if b is not None else None)
-        if path is not None and self.pool is None and self.settings.pool:
+        if self.pool is None and self.settings.pool and (self.source.store_path or b):
             s = self.settings
             kind, self.store_note = self.source.store_plan(s.store, s.memory_budget, s.workers)
             self.store_kind = kind
+            # workers with in-memory copies load the build's N-Quads: an import's store left
+            # to its first use (Build.store_path) is not made for them
+            path = self.source.store_path
+            if path is None and b is not None:
+                path = b.path / "store" if kind == "memory" else b.store_path
+            assert path is not None
             self.pool = WorkerPool(
                 path, s.workers, s.worker_memory, isolate=not s.allow_service,
                 folder=b.path if kind == "memory" and b is not None else None,
