@@ -154,13 +154,13 @@ def _one_more(scale: float, work: Path, seed: int) -> dict:
         "more_import_steps_s": report.seconds,
         "more_appended": bool(Cache(cache).get(report.build_key).info.get("appended_to")),
     }
-    if scale <= 10:
-        t0 = time.perf_counter()
-        build(imports.inputs_for(ROOT, home), Cache(cache), force=True)
-        out["more_full_rebuild_s"] = time.perf_counter() - t0
     seconds, second = one(2)
     out |= {"next_import_s": seconds, "next_import_steps_s": second.seconds}
     imports.undo(second.id, root=ROOT, cache_dir=cache, home=home)
+    if scale <= 10:  # after the next import: a forced build is a new version, without the rows
+        t0 = time.perf_counter()
+        build(imports.inputs_for(ROOT, home), Cache(cache), force=True)
+        out["more_full_rebuild_s"] = time.perf_counter() - t0
     imports.undo(report.id, root=ROOT, cache_dir=cache, home=home)
     return out
 
