@@ -8,6 +8,7 @@ carries is exact is checked after every import of ``test_append.py``."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
 import pyoxigraph as ox
@@ -75,17 +76,30 @@ def test_the_index_of_kept_rows_is_the_index_of_the_store(store, tmp_path, synth
         assert from_file.alliances and from_file.ambiguous and from_file.label[CMRI]
 
 
+def _made(path, key: str, layer: bytes, **info) -> Build:
+    """A build appended to ``base`` with the import layer ``layer`` (written beside it)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "layer.nq").write_bytes(layer)
+    sha = hashlib.sha256(layer).hexdigest()
+    return _build(path, key, layer={"path": str(path / "layer.nq"), "sha256": sha}, **info)
+
+
 def test_carrying_refuses_what_it_cannot_carry_exactly(store, tmp_path, monkeypatch):
     base = _build(tmp_path / "base", "base")
-    made = _build(tmp_path / "made", "made", appended_to="base")
     layer = f'<{CMRI}> <{AGR}p> "x" .\n'.encode()
-    assert not carry_rows(base, made, layer)  # the base keeps no rows
+    made = _made(tmp_path / "made", "made", layer, appended_to="base")
+    assert not carry_rows(base, made)  # the base keeps no rows
     rows_of(base, store)
-    other = _build(tmp_path / "other", "other", appended_to="another")
-    assert not carry_rows(base, other, layer)  # not appended to this base
-    assert not carry_rows(base, made, layer + b'_:b <http://x/p> "y" .\n')  # a blank subject
-    deferred = _build(tmp_path / "deferred", "d", appended_to="base", store="deferred")
-    assert not carry_rows(base, deferred, layer)  # its store is left to its first use
+    other = _made(tmp_path / "other", "other", layer, appended_to="another")
+    assert not carry_rows(base, other)  # not appended to this base
+    blank = _made(tmp_path / "blank", "blank", layer + b'_:b <http://x/p> "y" .\n',
+                  appended_to="base")  # fmt: skip
+    assert not carry_rows(base, blank)  # a blank subject
+    deferred = _made(tmp_path / "deferred", "d", layer, appended_to="base", store="deferred")
+    assert not carry_rows(base, deferred)  # its store is left to its first use
+    changed = _made(tmp_path / "changed", "changed", layer, appended_to="base")
+    (tmp_path / "changed" / "layer.nq").write_bytes(layer + layer)
+    assert not carry_rows(base, changed)  # the layer is not the one built
     monkeypatch.setattr(resolver, "CARRY_SUBJECTS", 0)
-    assert not carry_rows(base, made, layer)  # too many subjects to ask again
+    assert not carry_rows(base, made)  # too many subjects to ask again
     assert not (tmp_path / "made" / "import-index.json").exists()

@@ -33,7 +33,6 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from ..build import (
-    DEFER_ABOVE,
     Build,
     Cache,
     Preload,
@@ -227,7 +226,6 @@ def _run_locked(
         }
         store.add(record, nquads, staged)
         remember_digest(store.path / record["layer"], layer_sha256)  # the build reads it next
-        small = nquads if len(nquads) <= DEFER_ABOVE else b""  # its build has a store
         del nquads
         try:
             # appended to the build the import was checked against (build.append_layer)
@@ -238,9 +236,8 @@ def _run_locked(
             raise
         key = made.key
         # what the resolver read of ``base``, carried to ``made`` for the next import
-        if small:
-            with contextlib.suppress(OSError):
-                carry_rows(base, made, small)
+        with contextlib.suppress(OSError):
+            carry_rows(base, made)
         del base, made
     finally:
         preload.discard()

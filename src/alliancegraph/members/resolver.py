@@ -22,12 +22,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from .. import internal
-from ..fileio import atomic_write
+from ..fileio import atomic_write, file_digest
 from ..namespaces import PREFIXES, RDF, shorten
 from .normalise import name_key
 
@@ -202,27 +203,31 @@ def rows_of(build: Build, store: ox.Store) -> IndexRows:
 
 
 #: the subject of an N-Quads line: an IRI, or a blank node
-_SUBJECT = re.compile(rb"^(?:<([^>]*)>|(_:))", re.M)
+_SUBJECT = re.compile(rb"<([^>]*)>|(_:)")
 
 
-def carry_rows(base: Build, made: Build, layer: bytes) -> bool:
-    """Keep in ``made``'s folder the index rows of ``made``, the build ``base`` with the
-    import layer ``layer`` appended: ``base``'s kept rows with those of the layer's
-    subjects asked again of ``made``'s store. False (nothing kept) if ``base`` keeps none,
-    ``made`` is not that append or left its store to its first use (a large layer), the
-    layer has a blank node as a subject, or more than :data:`CARRY_SUBJECTS` subjects."""
+def carry_rows(base: Build, made: Build) -> bool:
+    """Keep in ``made``'s folder the index rows of ``made``, the build ``base`` with an
+    import's layer appended (``made.info["layer"]``): ``base``'s kept rows with those of
+    the layer's subjects asked again of ``made``'s store. False (nothing kept) if ``base``
+    keeps none, ``made`` is not that append or left its store to its first use (a large
+    layer), the layer's file no longer has the hash it was built with, or it has a blank
+    node as a subject, or more than :data:`CARRY_SUBJECTS` subjects (read no further)."""
     if made.info.get("appended_to") != base.key or made.info.get("store") == "deferred":
         return False
-    if (made.path / _CACHE).exists():
+    layer = made.info.get("layer") or {}
+    path = Path(layer.get("path", ""))
+    if (made.path / _CACHE).exists() or file_digest(path) != layer.get("sha256"):
         return False
     subjects: set[str] = set()
-    for match in _SUBJECT.finditer(layer):  # stops at the first blank node or one too many
-        iri, blank = match.groups()
-        if blank:
-            return False
-        subjects.add(iri.decode("utf-8"))
-        if len(subjects) > CARRY_SUBJECTS:
-            return False
+    with open(path, "rb") as f:
+        for line in f:
+            match = _SUBJECT.match(line)
+            if match is None or match.group(2):
+                return False
+            subjects.add(match.group(1).decode("utf-8"))
+            if len(subjects) > CARRY_SUBJECTS:
+                return False
     rows = _read_rows(base)
     if rows is None:
         return False
