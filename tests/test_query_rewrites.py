@@ -390,6 +390,9 @@ def test_facts_without_provenance_finds_exactly_the_untraced_facts(graph):
         ox.Quad(n("x"), ox.NamedNode(AG + "locatedIn"), n("w"), curated),
     ]  # fmt: skip
     store.extend(added)
+    # the build could not vouch for these graphs (build.check_provenance): they are read
+    _mark(store, "graph-curated", False)
+    _mark(store, "graph-import-test", False)
     rows = _named_rows(store, "facts-without-provenance")
     expected = _facts_without_provenance(store)
     assert len(rows) == len(set(rows)) and set(rows) == expected
@@ -403,3 +406,38 @@ def test_facts_without_provenance_finds_exactly_the_untraced_facts(graph):
     record_rows = {r[1] for r in rows if r[0] == AGR + "record-xw"}
     assert record_rows == {RDF + p for p in ("subject", "predicate", "object")}
     assert _named_rows(graph.store.store, "facts-without-provenance") == []
+
+
+def _mark(store: ox.Store, graph: str, complete: bool) -> None:
+    """Mark ``graph`` as the build does (``ag:provenanceChecked`` in the generated graph)."""
+    from alliancegraph.build import PROVENANCE_CHECKED, provenance_mark
+
+    for q in list(store.quads_for_pattern(ox.NamedNode(AGR + graph),
+                                          ox.NamedNode(PROVENANCE_CHECKED), None)):  # fmt: skip
+        store.remove(q)
+    store.add(provenance_mark(AGR + graph, complete))
+
+
+def test_facts_without_provenance_reads_only_the_graphs_not_vouched_for(graph):
+    """A graph the build marked complete is not read (that is the mark's point: the query
+    answers at once); the same fact in a graph marked false is answered. Every asserted
+    graph of a build is marked, so a fact the build could not vouch for is always found
+    (test_provenance_marks)."""
+    store = ox.Store()
+    store.extend(graph.store.store)
+    n = lambda s: ox.NamedNode(AGR + s)  # noqa: E731
+    fact = (n("x"), ox.NamedNode(AG + "locatedIn"), n("y"))
+    store.extend([ox.Quad(*fact, n("graph-import-a")), ox.Quad(*fact, n("graph-import-b"))])
+    _mark(store, "graph-import-a", True)
+    _mark(store, "graph-import-b", False)
+    rows = _named_rows(store, "facts-without-provenance")
+    assert rows == [(AGR + "x", AG + "locatedIn", AGR + "y", AGR + "graph-import-b")]
+    _mark(store, "graph-import-b", True)
+    assert _named_rows(store, "facts-without-provenance") == []
+
+
+def test_the_untraced_predicates_are_read_from_the_query():
+    """What a compiler writes without a record is judged by the query's own list."""
+    from alliancegraph.build import untraced_predicates
+
+    assert untraced_predicates() == UNTRACED

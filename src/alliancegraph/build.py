@@ -55,8 +55,10 @@ from .namespaces import (
     GRAPH_CURATED,
     GRAPH_EXAMPLES,
     GRAPH_GENERATED,
+    GRAPH_IMPORT_PREFIX,
     GRAPH_INFERRED,
     GRAPH_ONTOLOGY,
+    GRAPH_SYNTHETIC,
     OWL,
     RDF,
     RDFS,
@@ -64,7 +66,7 @@ from .namespaces import (
 )
 
 #: Bump when the build's output changes for the same inputs.
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 #: The modules whose code shapes the built dataset: editing one rebuilds, as data edits do.
 BUILD_MODULES = (
     "build.py",
@@ -96,6 +98,9 @@ class Inputs:
     #: data folders compiled together with ``data_dir``, before it (a workspace's base
     #: layer: the bundled article graph's tables); their ids are shared with its tables
     base_dirs: list[Path] = field(default_factory=list)
+    #: what each layer's import found of its facts' provenance records
+    #: (:class:`ProvenanceCheck`), trusted only while the layer's bytes hash as then
+    checks: dict[Path, ProvenanceCheck] = field(default_factory=dict)
 
     @classmethod
     def default(cls, root: Path | None = None) -> Inputs:
@@ -317,6 +322,127 @@ class Cache:
         atomic_write(self.path / "failed" / f"{key}.txt", text)
 
 
+# -- which graphs hold a fact without its provenance record ---------------------------------
+
+#: ``<graph> ag:provenanceChecked true|false`` in the generated graph, one per asserted graph
+PROVENANCE_CHECKED = AG + "provenanceChecked"
+_XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+
+
+@dataclass(frozen=True)
+class ProvenanceCheck:
+    """What an import found when it compiled its layer (``sha256``): the named ``graphs``
+    the layer writes, and whether every fact in them has its provenance record in the
+    layer itself (``complete``). A property of the layer's bytes alone, so it holds in any
+    build that has the layer: records elsewhere can only add to it."""
+
+    sha256: str
+    graphs: tuple[str, ...]
+    complete: bool
+
+    def to_json(self) -> dict:
+        return {"graphs": list(self.graphs), "complete": self.complete}
+
+
+def asserted_graph(name: str) -> bool:
+    """A graph of facts somebody asserted (curated, imported, synthetic): what
+    ``facts-without-provenance`` checks. The build's own graphs are not."""
+    return name in (GRAPH_CURATED, GRAPH_SYNTHETIC) or name.startswith(GRAPH_IMPORT_PREFIX)
+
+
+def untraced_predicates() -> frozenset[str]:
+    """The predicates ``facts-without-provenance`` leaves out (types, names, notes, the
+    scaffolding of memberships), read from the query itself: a compiler that writes
+    only these outside its records has no fact without one."""
+    return _untraced()
+
+
+def _untraced() -> frozenset[str]:
+    global _UNTRACED
+    if _UNTRACED is None:
+        from .namespaces import expand
+        from .queryfiles import get
+
+        text = get("facts-without-provenance").text
+        found = re.search(r"\?predicate\s+NOT\s+IN\s*\(([^)]*)\)", text)
+        if found is None:  # pragma: no cover - the query's own test says it is there
+            raise AllianceGraphError("facts-without-provenance names no predicates it leaves out")
+        terms = [expand(t) for t in found.group(1).replace("\n", " ").split(",")]
+        _UNTRACED = frozenset(t for t in terms if t)
+    return _UNTRACED
+
+
+_UNTRACED: frozenset[str] | None = None
+
+
+def provenance_mark(graph: str, complete: bool) -> ox.Quad:
+    """``<graph> ag:provenanceChecked complete`` in the generated graph."""
+    value = ox.Literal("true" if complete else "false", datatype=_XSD_BOOLEAN)
+    return ox.Quad(ox.NamedNode(graph), ox.NamedNode(PROVENANCE_CHECKED), value,
+                   ox.NamedNode(GRAPH_GENERATED))  # fmt: skip
+
+
+def marks_of(quads: Iterable[ox.Quad]) -> dict[str, bool]:
+    """graph -> its ``ag:provenanceChecked`` value, of the generated graph's quads."""
+    return {
+        q.subject.value: q.object.value == "true"
+        for q in quads
+        if q.predicate.value == PROVENANCE_CHECKED
+        and isinstance(q.subject, ox.NamedNode)
+        and isinstance(q.object, ox.Literal)
+    }
+
+
+def check_provenance(store: ox.Store, inputs: Inputs) -> set[ox.Quad]:
+    """The marks of a full build (``store``: the whole dataset, the generated graph
+    without marks): a graph every layer writing it found complete is marked so; any other
+    asserted graph (the curated one, a layer without a check) is checked here by the
+    named query itself, marked false first so that it reads that graph: true if no row
+    names the graph."""
+    graphs = {g.value for g in store.named_graphs() if asserted_graph(g.value)}
+    claims = [inputs.checks.get(layer) for layer in inputs.layers]
+    found: dict[str, bool] = {}
+    if all(c is not None and c.sha256 == file_digest(layer)
+           for c, layer in zip(claims, inputs.layers, strict=True)):  # fmt: skip
+        for c in claims:
+            assert c is not None
+            for g in c.graphs:
+                found[g] = found.get(g, True) and c.complete
+                graphs.add(g)
+        found.pop(GRAPH_CURATED, None)  # the curated tables write it too
+    unknown = sorted(graphs - set(found))
+    if unknown:
+        store.extend(provenance_mark(g, False) for g in unknown)
+        failed = _unsourced_graphs(store)
+        for g in unknown:
+            store.remove(provenance_mark(g, False))
+            found[g] = g not in failed
+    return {provenance_mark(g, ok) for g, ok in found.items()}
+
+
+def layer_provenance(layer: bytes, sha256: str) -> ProvenanceCheck:
+    """Check the layer ``layer`` (N-Quads) on its own: whether every fact in its asserted
+    graphs has its record in the layer (the named query on a store of the layer alone,
+    its graphs marked false). For an import whose compiler keeps no count; it costs a
+    load of the layer."""
+    store = ox.Store()
+    store.bulk_load(layer, format=ox.RdfFormat.N_QUADS)
+    graphs = sorted(g.value for g in store.named_graphs() if asserted_graph(g.value))
+    store.extend(provenance_mark(g, False) for g in graphs)
+    return ProvenanceCheck(sha256, tuple(graphs), not _unsourced_graphs(store))
+
+
+def _unsourced_graphs(store: ox.Store) -> set[str]:
+    """The graphs ``facts-without-provenance`` answers rows of on ``store``."""
+    from .namespaces import PREFIXES
+    from .queryfiles import get
+
+    rows = store.query(get("facts-without-provenance").text, prefixes=PREFIXES,
+                       use_default_graph_as_union=True)  # fmt: skip
+    assert isinstance(rows, ox.QuerySolutions)
+    return {row["graph"].value for row in rows}
+
+
 def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     """Compile, infer and validate ``inputs`` into an in-memory store; raise DataError if bad."""
     from . import inference, validation
@@ -362,6 +488,8 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     store.extend(example_quads(GRAPH_EXAMPLES))
     generated = generate_aliases(store)  # after the layers: an imported alliance gets them too
     t5 = time.perf_counter()
+    store.extend(sorted(check_provenance(store, inputs), key=str))
+    t6 = time.perf_counter()
     duplicates = drop_duplicates(store)
     info = {
         "quads": len(store),
@@ -373,7 +501,8 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
             "infer": round(t2 - t1, 3),
             "validate": round(t3 - t2, 3),
             "layers": round(t4 - t3, 3),
-            "dedupe": round(time.perf_counter() - t5, 3),
+            "provenance": round(t6 - t5, 3),
+            "dedupe": round(time.perf_counter() - t6, 3),
         },
     }
     return store, info
@@ -658,9 +787,11 @@ def build(
         info = None
         if appended is not None:
             base, layer, layer_bytes = appended  # the bytes of the validated hash
+            check = inputs.checks.get(layer)
             info = append_layer(
                 base, layer_bytes, tmp / "store", checked, inputs.validated[layer],
                 defer=len(layer_bytes) > DEFER_ABOVE,
+                provenance=check if check and check.sha256 == inputs.validated[layer] else None,
             )  # fmt: skip
             if info is not None:
                 info["layer"] = {"path": str(layer), "sha256": inputs.validated[layer]}
@@ -784,6 +915,7 @@ def append_layer(
     checked: Subgraph | None = None,
     sha256: str | None = None,
     defer: bool = False,
+    provenance: ProvenanceCheck | None = None,
 ) -> dict | None:
     """Write at ``target`` the store of ``base`` with the import layer ``layer`` (sorted,
     validated N-Quads) added, holding exactly the quads a full build of the same inputs
@@ -852,10 +984,18 @@ def append_layer(
     t2 = time.perf_counter()
     generated_graph = ox.NamedNode(GRAPH_GENERATED)
     was_generated = set(old.quads_for_pattern(None, None, None, generated_graph))
+    # the base's marks hold still (its graphs only gain records); a graph of the layer is
+    # marked complete if the base's part of it was and the layer's import found its own so
+    marks = marks_of(was_generated)
+    for g in layer_graphs:
+        if isinstance(g, ox.NamedNode) and asserted_graph(g.value):
+            found = provenance is not None and provenance.complete and g.value in provenance.graphs
+            marks[g.value] = marks.get(g.value, True) and found
+    mark_quads = {provenance_mark(g, ok) for g, ok in marks.items()}
     dropped = sum(1 for q in remove if q.graph_name == inferred_graph)
     if names is not None:
         del old
-        now_generated = _alliance_forms(names)
+        now_generated = _alliance_forms(names) | mark_quads
         # a store is a set: the layer (sorted, deduplicated lines, one quad each), the base
         # and the entailments share no quad; what is removed is in one of them
         quads = base.info["quads"] + layer.count(b"\n") + len(add) - len(remove)
@@ -868,6 +1008,7 @@ def append_layer(
         for q in remove:
             store.remove(q)
         generate_aliases(store)
+        store.bulk_extend(sorted(mark_quads, key=str))
         now_generated = set(store.quads_for_pattern(None, None, None, generated_graph))
         store.flush()
         quads = len(store)
@@ -879,7 +1020,7 @@ def append_layer(
         (remove | was_generated) - now_generated)))  # fmt: skip
     info = {
         "quads": quads,
-        "generated_aliases": len(now_generated),
+        "generated_aliases": len(now_generated - mark_quads),
         "inferred": base.info.get("inferred", 0) + len(add) - dropped,
         "duplicates_dropped": base.info.get("duplicates_dropped", 0) + len(remove),
         "appended_to": base.key,

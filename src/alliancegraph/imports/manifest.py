@@ -32,10 +32,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from .. import config
-from ..build import Inputs
+from ..build import Inputs, ProvenanceCheck
 from ..errors import UsageError
 from ..fileio import Lock, StagedWrite, atomic_write, lock
 
@@ -82,6 +82,9 @@ class ImportRecord(TypedDict):
     layer: str
     synthetic: bool
     layer_sha256: str
+    #: the layer's graphs and whether every fact in them has its record in the layer
+    #: (``build.ProvenanceCheck``); missing in a manifest written before it was kept
+    provenance: NotRequired[dict]
 
 
 def sha256(data: bytes) -> str:
@@ -149,6 +152,17 @@ class ImportStore:
         """Layer file -> the SHA-256 it had when its import validated it."""
         return {self.path / r["layer"]: r["layer_sha256"] for r in self.records()}
 
+    def checks(self) -> dict[Path, ProvenanceCheck]:
+        """Layer file -> what its import found of its facts' records (where it said)."""
+        out = {}
+        for r in self.records():
+            p = r.get("provenance")
+            if isinstance(p, dict) and isinstance(p.get("graphs"), list):
+                out[self.path / r["layer"]] = ProvenanceCheck(
+                    r["layer_sha256"], tuple(str(g) for g in p["graphs"]), p.get("complete") is True
+                )
+        return out
+
     def _write_manifest(self, records: list[ImportRecord]) -> None:
         text = json.dumps({"imports": records}, ensure_ascii=False, indent=2) + "\n"
         atomic_write(self.manifest, text)
@@ -202,5 +216,5 @@ def inputs_for(root: str | Path | None = None, home: str | Path | None = None) -
     base = Inputs.default(Path(root) if root is not None else None)
     return Inputs(
         base.data_dir, base.ontology_dir, store.layers(), validated=store.validated(),
-        base_dirs=base.base_dirs,
+        base_dirs=base.base_dirs, checks=store.checks(),
     )  # fmt: skip

@@ -38,6 +38,7 @@ from ..build import (
     Preload,
     build,
     ensure_built,
+    layer_provenance,
     validate_subgraph,
 )
 from ..errors import AllianceGraphError, UsageError
@@ -205,6 +206,8 @@ def _run_locked(
             loaded=preload.take(layer_sha256),
         )  # fmt: skip
         del context
+        # every fact with its record? the compiler kept count, or the layer is read again
+        check = out.provenance(layer_sha256) or layer_provenance(nquads, layer_sha256)
         quads = len(out.quads)
         out.quads = QuadBuffer()  # the layer's bytes are ``nquads``: one copy, not two
         out.origins, out.fact_origins = {}, {}
@@ -223,6 +226,7 @@ def _run_locked(
             "layer": layer_name,
             "synthetic": source.synthetic,
             "layer_sha256": layer_sha256,
+            "provenance": check.to_json(),
         }
         store.add(record, nquads, staged)
         remember_digest(store.path / record["layer"], layer_sha256)  # the build reads it next

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..build import ProvenanceCheck, untraced_predicates
 from ..errors import DataError, Problem
 from ..formats import formula_like
 from ..namespaces import AG, AGR, DCTERMS, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
@@ -166,6 +167,19 @@ class CompiledImport:
     warnings: list[str] = field(default_factory=list)
     #: how each table was read (file, encoding, delimiter, rows): :meth:`.readers.Table.describe`
     read_as: list[str] = field(default_factory=list)
+    #: the graph of a compiler that tells which of its triples need a record (the member
+    #: compiler), and those it wrote outside a record (N-Triples terms); None: not told
+    checked_graph: str | None = None
+    unrecorded: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def provenance(self, sha256: str) -> ProvenanceCheck | None:
+        """What the compiler found of its facts' records, for the layer of ``sha256``: a
+        triple it wrote outside :meth:`MemberCompiler.fact` is complete if a fact wrote it
+        too (with its record). None if the compiler did not keep count."""
+        if self.checked_graph is None:
+            return None
+        complete = all(t in self.fact_origins for t in self.unrecorded)
+        return ProvenanceCheck(sha256, (self.checked_graph,), complete)
 
 
 def _slug_text(text: str) -> str:
@@ -211,7 +225,8 @@ class MemberCompiler:
         self.synthetic = synthetic
         self.progress = progress
         self.problems: list[Problem] = []
-        self.out = CompiledImport(quads=QuadBuffer(sink))
+        self.out = CompiledImport(quads=QuadBuffer(sink), checked_graph=graph)
+        self._untraced = untraced_predicates()
         self._emitted_roles: set[str] = set()
         #: short name -> (organisations sharing it, first row that shared it)
         self._shared: dict[str, tuple[set[str], str]] = {}
@@ -229,6 +244,11 @@ class MemberCompiler:
     # -- output helpers ------------------------------------------------------------------
 
     def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        """Write ``s p o`` without a record: a name, a type, a membership's scaffolding or
+        the source's own description. Anything else is counted (:attr:`CompiledImport.
+        unrecorded`), so the import can tell whether every fact has its record."""
+        if p not in self._untraced and s != self.source.value:
+            self.out.unrecorded.append((f"<{s}>", f"<{p}>", str(o)))
         self.out.quads.add_terms(self._iri(s), self._iri(p), str(o), self._graph)
 
     def _iri(self, iri: str) -> str:
