@@ -115,3 +115,23 @@ def test_empty_select_serialises(tiny):
     r = tiny.query("SELECT ?x WHERE { ?x a <http://nothing> }")
     assert isinstance(r, QueryResult) and len(r) == 0 and not r
     assert json.loads(r.serialize("json"))["results"]["bindings"] == []
+
+
+def test_terms_are_written_as_json_dumps_writes_them_byte_for_byte():
+    """The row writer's terms (:func:`term_json_text`, strings joined, no dicts) are the
+    bytes ``json.dumps`` gives the term's dict: escapes, tags, datatypes, blank nodes and a
+    quoted triple."""
+    from alliancegraph.results import term_json, term_json_text
+
+    hostile = 'a "quote", a \\ backslash,\n\t\x00\x1f \u2028 \U0001f600 重庆</script>'
+    terms = [
+        ox.NamedNode(EX + "a?b=c&d"),
+        ox.Literal(hostile),
+        ox.Literal(hostile, language="zh-Hans"),
+        ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal("x", datatype=ox.NamedNode("http://example.org/dt#é")),
+        ox.BlankNode("b0"),
+        ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.Literal(hostile)),
+    ]
+    for t in terms:
+        assert term_json_text(t) == json.dumps(term_json(t), ensure_ascii=False), t
