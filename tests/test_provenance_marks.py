@@ -245,3 +245,23 @@ def test_a_graph_marked_false_is_read_alike_on_oxigraph_and_virtuoso(
         answer = ag.open(endpoint=url).named("facts-without-provenance")
         got = [tuple(str(t.value) for t in row) for row in answer.rows]
         assert got == want, url
+
+
+def test_a_curated_fact_without_its_record_is_marked_false_and_answered(tmp_path, monkeypatch):
+    """The curated graph is checked by the build itself: a fact the tables' compiler wrote
+    without a record (planted here) marks it false, and the query answers it."""
+    from alliancegraph import curation
+    from alliancegraph.build import Inputs
+
+    compile_inputs = curation.compile_inputs
+
+    def planted(*args, **kwargs):
+        compiled = compile_inputs(*args, **kwargs)
+        s, p, o = (ox.NamedNode(t) for t in PLANTED)
+        compiled.quads.append(ox.Quad(s, p, o, ox.NamedNode(GRAPH_CURATED)))
+        return compiled
+
+    monkeypatch.setattr(curation, "compile_inputs", planted)
+    b = build(Inputs.default(ROOT), Cache(tmp_path / "cache"))
+    assert _marks(b) == {GRAPH_CURATED: False}
+    assert _unrecorded(b) == [(*PLANTED, GRAPH_CURATED)]
