@@ -150,6 +150,42 @@ def test_writer_cuts_before_the_byte_cap_and_a_huge_value_is_never_written():
     assert b"".join(w.chunks()) == b"?x\n" and w.cut.rows == 0
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_the_byte_cap_keeps_every_row_that_fits_and_no_other(fmt):
+    """Rows of 1 to 4 bytes a character (ASCII, 重庆, a non-BMP character, a long value):
+    for every cap from nothing to the whole, the answer holds the longest run of rows
+    whose bytes fit under the cap less the room kept for the tail, exactly as if each row
+    were counted, in chunks that join to one document."""
+    from alliancegraph.results import _SELECT_WRITERS, _TAIL_ROOM
+
+    values = ["a", "重庆材料研究院", "\U0001f600" * 3, "x" * 300, 'q"\\<&', "名" * 120]
+    result = QueryResult(
+        "select",
+        ["s", "label"],
+        [(ox.NamedNode(f"http://x/{i}"), ox.Literal(values[i % len(values)], language="zh"))
+         for i in range(60)],
+    )  # fmt: skip
+    head, row, sep, _ = _SELECT_WRITERS[fmt](["s", "label"])
+    ends = [len(head.encode())]
+    for i, r in enumerate(result.rows):
+        ends.append(ends[-1] + len(((sep if i else "") + row(r)).encode()))
+    for cap in range(_TAIL_ROOM, ends[-1] + _TAIL_ROOM + 40, 97):
+        w = ResultWriter(ResultStream.of(result), fmt, max_bytes=cap, chunk=700)
+        body = b"".join(w.chunks())
+        kept = max(k for k in range(len(ends)) if k == 0 or ends[k] <= cap - _TAIL_ROOM)
+        assert w.rows == kept, cap
+        assert (w.cut is None) == (kept == 60), cap
+        assert len(body) == w.written <= cap, cap
+        whole = ResultWriter(ResultStream.of(result), fmt, max_rows=kept)
+        same = b"".join(whole.chunks())
+        if fmt == "json":  # the same rows, and a note when cut
+            assert json.loads(body)["results"] == json.loads(same)["results"], cap
+        elif fmt == "xml":
+            assert len(minidom.parseString(body).getElementsByTagName("result")) == kept, cap
+        else:
+            assert body == same, cap
+
+
 def test_a_stream_is_read_lazily_so_a_cap_stops_the_query():
     """1,000 rows asked of a 5.3-million-row product: answered at once, not in seconds."""
     store = EmbeddedStore(ox.Store())

@@ -422,32 +422,38 @@ class ResultWriter:
     def _select(self) -> Iterator[bytes]:
         head, row, sep, tail = _SELECT_WRITERS[self.fmt](self.stream.variables)
         budget = None if self.max_bytes is None else self.max_bytes - _TAIL_ROOM
+        # ``sent``: the exact bytes yielded; ``parts`` (``chars`` characters, at most 4
+        # bytes each) are counted exactly only when that bound could pass the budget:
+        # counting every row's bytes (and a lower bound before writing it) was a third
+        # of the writing. A row is cut exactly where counting each would cut it.
         parts: list[str] = [head]
-        size = self.written = len(head.encode("utf-8"))
-        rows = self.stream.rows
-        for values in rows:
+        chars, sent = len(head), 0
+        for values in self.stream.rows:
             if self.max_rows is not None and self.rows >= self.max_rows:
                 self.cut = Cut("max-rows", self.max_rows, self.rows)
                 break
-            if budget is not None and self.written + _least_bytes(values) > budget:
-                self.cut = Cut("max-bytes", self.max_bytes or 0, self.rows)
-                break
             text = (sep if self.rows else "") + row(values)
-            n = len(text.encode("utf-8"))
-            if budget is not None and self.written + n > budget:
-                self.cut = Cut("max-bytes", self.max_bytes or 0, self.rows)
-                break
+            if budget is not None and sent + 4 * (chars + len(text)) > budget:
+                data = "".join(parts).encode("utf-8")
+                sent += len(data)
+                parts, chars = [], 0
+                if data:
+                    yield data
+                if sent + len(text.encode("utf-8")) > budget:
+                    self.cut = Cut("max-bytes", self.max_bytes or 0, self.rows)
+                    break
             parts.append(text)
+            chars += len(text)
             self.rows += 1
-            self.written += n
-            size += n
-            if size >= self.chunk:
-                yield "".join(parts).encode("utf-8")
-                parts, size = [], 0
-        end = tail(self.cut)
-        self.written += len(end.encode("utf-8"))
-        parts.append(end)
-        yield "".join(parts).encode("utf-8")
+            if chars >= self.chunk:
+                data = "".join(parts).encode("utf-8")
+                sent += len(data)
+                parts, chars = [], 0
+                yield data
+        parts.append(tail(self.cut))
+        data = "".join(parts).encode("utf-8")
+        self.written = sent + len(data)
+        yield data
 
     def _graph(self) -> Iterator[bytes]:
         kept: list[ox.Triple] = []
@@ -470,12 +476,6 @@ class ResultWriter:
         self.written = len(data)
         for i in range(0, max(len(data), 1), self.chunk):
             yield data[i : i + self.chunk]
-
-
-def _least_bytes(values: tuple[Term | None, ...]) -> int:
-    """A lower bound of a row's size once written (its values' lengths), so a row that
-    cannot fit is refused before it is serialised."""
-    return sum(len(t.value) for t in values if t is not None and not isinstance(t, ox.Triple))
 
 
 def _ask(boolean: bool | None, fmt: str) -> str:
