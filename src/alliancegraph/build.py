@@ -29,6 +29,7 @@ builder is alive.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -350,29 +351,20 @@ def asserted_graph(name: str) -> bool:
     return name in (GRAPH_CURATED, GRAPH_SYNTHETIC) or name.startswith(GRAPH_IMPORT_PREFIX)
 
 
+@functools.cache
 def untraced_predicates() -> frozenset[str]:
     """The predicates ``facts-without-provenance`` leaves out (types, names, notes, the
     scaffolding of memberships), read from the query itself: a compiler that writes
     only these outside its records has no fact without one."""
-    return _untraced()
+    from .namespaces import expand
+    from .queryfiles import get
 
-
-def _untraced() -> frozenset[str]:
-    global _UNTRACED
-    if _UNTRACED is None:
-        from .namespaces import expand
-        from .queryfiles import get
-
-        text = get("facts-without-provenance").text
-        found = re.search(r"\?predicate\s+NOT\s+IN\s*\(([^)]*)\)", text)
-        if found is None:  # pragma: no cover - the query's own test says it is there
-            raise AllianceGraphError("facts-without-provenance names no predicates it leaves out")
-        terms = [expand(t) for t in found.group(1).replace("\n", " ").split(",")]
-        _UNTRACED = frozenset(t for t in terms if t)
-    return _UNTRACED
-
-
-_UNTRACED: frozenset[str] | None = None
+    text = get("facts-without-provenance").text
+    found = re.search(r"\?predicate\s+NOT\s+IN\s*\(([^)]*)\)", text)
+    if found is None:  # pragma: no cover - the query's own test says it is there
+        raise AllianceGraphError("facts-without-provenance names no predicates it leaves out")
+    terms = [expand(t) for t in found.group(1).replace("\n", " ").split(",")]
+    return frozenset(t for t in terms if t)
 
 
 def provenance_mark(graph: str, complete: bool) -> ox.Quad:
