@@ -605,8 +605,9 @@ def at_scale(
     for opts in tries:
         try:
             out["serve"] = bench_scale.run(
-                b, work, reps, serve[0], serve[1], log=log, graph=g, far=far, order=order, **opts
-            )
+                b, work, reps, serve[0], serve[1], log=log, graph=g, far=far, order=order,
+                target=0.1 if scale <= LARGE else 1.0, **opts,
+            )  # fmt: skip
             break
         except Exception as e:  # reported in RESULTS.md
             failed.append(f"{opts}: {type(e).__name__}: {e}"[:400])

@@ -398,7 +398,63 @@ def test_the_report_marks_figures_from_fewer_runs() -> None:
     }
     md = "\n".join(report._scale_section(r["queries"]))
     assert "| named:a | 1 | 900.0 ms (1 run) | 2.00 s (1 run) | failed |" in md
-    assert "| named:b | 1 | 10.0 ms | 20.0 ms | 3.00 s | 3.00 s (1 run) |" in md
+    assert "| named:b | 1 | 10.0 ms | 20.0 ms | 3.00 s | 3.00 s (1 run) | – |" in md
     assert "After `named:a` the next query waited 95.00 s" in md
     assert "1.00 s (ag.open (the API's in-memory copy, reused))" in md
     assert "(past 10×: 500.0 ms on the floor, – through serve)" in md
+
+
+# -- the rows alone: the least a query with that answer takes through the server -------------
+
+
+def test_the_rows_alone_query_answers_that_many_rows_and_columns() -> None:
+    """Run on a real store: as many rows as asked (LIMIT) and columns as the query had,
+    every one bound (read by one pattern, no join)."""
+    import pyoxigraph as ox
+
+    text = _bench("bench_scale").rows_alone_text
+    store = ox.Store()
+    for i in range(10):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal(i)))
+    for rows, columns in ((7, 5), (3, 1), (10, 3)):
+        result = store.query(text(rows, columns))
+        assert len(result.variables) == columns
+        got = [tuple(sol) for sol in result]
+        assert len(got) == rows and all(None not in row for row in got)
+
+
+def test_the_rows_alone_are_timed_for_the_queries_over_the_target_only() -> None:
+    server = _Server(slow=0.05)
+    lat = {
+        "fast": {"first_s": 0.01, "p50_s": 0.01, "rows": 2, "columns": 1, "runs": 5},
+        "slow": {"first_s": 0.3, "p50_s": 0.3, "rows": 2, "columns": 1, "runs": 1},
+        "empty": {"first_s": 0.3, "p50_s": 0.3, "rows": 0, "columns": 1, "runs": 1},
+    }
+    bs = _bench("bench_scale")
+    bs.rows_alone("http://test/sparql", lat, 0.1, reps=2, client=_client(server))
+    assert server.seen == [bs.rows_alone_text(2, 1)] * 3  # "slow" alone, 1 + 2 repeats
+    assert lat["slow"]["rows_alone_s"] >= 0
+    assert "rows_alone_s" not in lat["fast"] and "rows_alone_s" not in lat["empty"]
+
+
+def test_the_target_says_how_many_misses_are_beyond_their_rows_alone() -> None:
+    report = _bench("report")
+    lat = {
+        "named:a": {"p50_s": 0.05, "rows": 1},
+        "named:b": {"p50_s": 0.5, "rows": 9, "rows_alone_s": 0.3},
+        "named:c": {"p50_s": 0.2, "rows": 9, "rows_alone_s": 0.02},
+        "named:d": {"p50_s": 0.9, "rows": 9, "rows_alone_s": 0.4},
+    }
+    text = report.beyond_rows(lat, 0.1)
+    assert text == (
+        "; of the 3 over, 2 answer more rows than it sends in that time "
+        "(their rows alone, no join: 300.0 ms–400.0 ms)"
+    )
+    assert report.beyond_rows({"named:a": lat["named:a"]}, 0.1) == ""
+    r = _results()
+    r["queries"]["10.0"]["serve"] = {"latency": lat}
+    rows = {row[0]: row for row in report.targets16(r)}
+    row = rows["every named and internal query p50 ≤ 100 ms at 10× through `serve`"]
+    assert row[2].startswith("**missed**") and row[1].endswith(text)
+    md = "\n".join(report._scale_section(r["queries"]))
+    assert "| named:b | 9 | – | – | – | 500.0 ms | 300.0 ms |" in md
