@@ -118,7 +118,8 @@ class EmbeddedStore:
         computed as it is read (no deadline; a server's worker is killed at it instead)."""
         text = with_values(sparql, bindings) if bindings else sparql
         try:
-            return ResultStream.from_oxigraph(self.raw_query(text))
+            again = lambda: ResultStream.from_oxigraph(self.raw_query(text))  # noqa: E731
+            return ResultStream.from_oxigraph(self.raw_query(text), again)
         except QuerySyntaxError:
             if bindings:
                 check_syntax(sparql)
