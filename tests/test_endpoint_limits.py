@@ -187,9 +187,10 @@ def test_the_byte_cap_keeps_every_row_that_fits_and_no_other(fmt):
 
 
 def _engine_answers(n: int) -> tuple[EmbeddedStore, str]:
-    """``n`` rows whose first bound variable changes from row to row (?x is bound on every
-    third), of 1 to 4 bytes a character, some holding the very text that begins a row
-    (escaped in a string, it must not be counted), over several of the engine's 8 KB writes."""
+    """``n`` rows whose first bound variable changes from row to row (?number is bound on
+    every third; its name is longer than the others'), of 1 to 4 bytes a character, some
+    holding the very text that begins a row (escaped in a string, it must not be counted),
+    over several of the engine's 8 KB writes."""
     store = ox.Store()
     values = ["a", "重庆材料研究院", "\U0001f600" * 3, "x" * 300, '{"o":{"type":"uri"', "名" * 120]
     for i in range(n):
@@ -197,15 +198,19 @@ def _engine_answers(n: int) -> tuple[EmbeddedStore, str]:
         store.add(ox.Quad(s, ox.NamedNode("http://x/p"), ox.Literal(values[i % 6], language="zh")))
         if i % 3 == 0:
             store.add(ox.Quad(s, ox.NamedNode("http://x/q"), ox.Literal(i)))
-    text = "SELECT ?x ?s ?o WHERE { ?s <http://x/p> ?o OPTIONAL { ?s <http://x/q> ?x } }"
+    text = "SELECT ?number ?s ?o WHERE { ?s <http://x/p> ?o OPTIONAL { ?s <http://x/q> ?number } }"
     return EmbeddedStore(store), text + " ORDER BY ?s"
 
 
-def test_the_engine_writes_our_bytes_cut_at_every_cap():
+@pytest.mark.parametrize("block", [1, 3, 128])
+def test_the_engine_writes_our_bytes_cut_at_every_cap(monkeypatch, block):
     """Oxigraph's own JSON (the endpoint's path) against the rows written one by one here:
     the same bytes, rows and cut for every row cap and every byte cap from nothing to the
-    whole answer, and never a second run of the query."""
-    from alliancegraph.results import _TAIL_ROOM, engine_json
+    whole answer, its 8 KB writes counted one, three or all at a time (a row's start split
+    between two is counted once)."""
+    from alliancegraph.results import _TAIL_ROOM, _EngineJson, engine_json
+
+    monkeypatch.setattr(_EngineJson, "BLOCK", block)
 
     store, text = _engine_answers(240)
     whole = b"".join(ResultWriter(ResultStream.of(store.query(text)), "json").chunks())
@@ -214,7 +219,7 @@ def test_the_engine_writes_our_bytes_cut_at_every_cap():
     def check(max_rows, max_bytes):
         ours = ResultWriter(ResultStream.of(store.query(text)), "json", max_rows, max_bytes)
         expected = b"".join(ours.chunks())
-        variables = ["x", "s", "o"]
+        variables = ["number", "s", "o"]
         written = engine_json(store.raw_query(text), variables, max_rows, max_bytes)
         assert written is not None
         assert written == (expected, ours.rows, ours.cut), (max_rows, max_bytes)
@@ -224,6 +229,32 @@ def test_the_engine_writes_our_bytes_cut_at_every_cap():
     for max_bytes in range(_TAIL_ROOM, len(whole) + _TAIL_ROOM + 40, 61):
         check(None, max_bytes)
         check(37, max_bytes)
+
+
+def test_rows_are_counted_and_cut_wherever_the_writes_split_them(monkeypatch):
+    """The engine's text fed in pieces of 1 to 199 bytes, counted piece by piece: every row
+    counted once, and the row past each cap found where it begins, whatever falls across a
+    join (starts of two lengths: one can lie whole in the bytes kept from the last piece)."""
+    from alliancegraph.results import _EngineJson, _Full
+
+    monkeypatch.setattr(_EngineJson, "BLOCK", 1)
+    store, text = _engine_answers(12)
+    body = store.raw_query(text).serialize(format=ox.QueryResultsFormat.JSON)
+    variables = ["number", "s", "o"]
+    starts = [('{"' + v + '":{"type":').encode() for v in variables]
+    begins = sorted(i for s in starts for i in range(len(body)) if body.startswith(s, i))
+    assert len(begins) == 12
+    for piece in range(1, 200):
+        for max_rows in [None, *range(13)]:
+            sink = _EngineJson(variables, max_rows, None)
+            with contextlib.suppress(_Full):
+                for i in range(0, len(body), piece):
+                    sink.write(body[i : i + piece])
+            sink.count()
+            cut = None if max_rows is None or max_rows == 12 else begins[max_rows]
+            assert sink.row_cut == cut, (piece, max_rows)
+            if max_rows is None:
+                assert sink.rows == 12, piece
 
 
 def test_an_answer_the_engine_cannot_count_is_written_here_from_a_new_run():
