@@ -512,8 +512,8 @@ class _Full(Exception):
 
 class _EngineJson:
     """What Oxigraph's SPARQL-JSON serialiser writes (8 KB at a time), with the rows begun
-    counted and the engine stopped (:class:`_Full`) once ``max_rows`` rows have begun
-    beyond the cap or ``max_bytes`` bytes are passed.
+    counted (each 1 MB); the engine is stopped (:class:`_Full`) once a row past
+    ``max_rows`` has begun or ``max_bytes`` bytes are passed.
 
     A row is counted by the text that begins it in the engine's compact JSON,
     ``{"<var>":{"type":`` for its first bound variable. No other text holds it: a JSON
