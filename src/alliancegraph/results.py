@@ -577,8 +577,8 @@ def engine_json(
     max_rows: int | None = None,
     max_bytes: int | None = None,
 ) -> tuple[bytes, int, Cut | None] | None:
-    """A SELECT answer in SPARQL-JSON written by Oxigraph itself (a third less time than
-    writing each row from Python terms), the same bytes :class:`ResultWriter` writes, cut
+    """A SELECT answer in SPARQL-JSON written by Oxigraph itself (no Python term per
+    value, no Python string per row), the same bytes :class:`ResultWriter` writes, cut
     where it cuts: after ``max_rows`` rows, or after the last row that ends within
     ``max_bytes`` less the room the note needs. Returns (bytes, rows, cut), or None for an
     answer whose rows cannot be counted in the engine's text (see :class:`_EngineJson`),
