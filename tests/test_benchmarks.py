@@ -451,10 +451,15 @@ def test_the_target_says_how_many_misses_are_beyond_their_rows_alone() -> None:
         "(their rows alone, no join: 300.0 ms–400.0 ms)"
     )
     assert report.beyond_rows({"named:a": lat["named:a"]}, 0.1) == ""
+    floor = {"named:c": {"memory_s": 0.15}, "named:b": {"memory_s": 0.2}}
+    engine = "; 1 of the other 1 take longer than that on the engine alone"
+    assert report.beyond_rows(lat, 0.1, floor).startswith(text + engine)
+    assert report.beyond_rows(lat, 0.1, {}).startswith(text + "; 0 of the other 1 take")
     r = _results()
     r["queries"]["10.0"]["serve"] = {"latency": lat}
+    r["queries"]["10.0"]["floor"] = {"queries": floor}
     rows = {row[0]: row for row in report.targets16(r)}
     row = rows["every named and internal query p50 ≤ 100 ms at 10× through `serve`"]
-    assert row[2].startswith("**missed**") and row[1].endswith(text)
+    assert row[2].startswith("**missed**") and text + engine in row[1]
     md = "\n".join(report._scale_section(r["queries"]))
-    assert "| named:b | 9 | – | – | – | 500.0 ms | 300.0 ms |" in md
+    assert "| named:b | 9 | 200.0 ms | – | – | 500.0 ms | 300.0 ms |" in md
