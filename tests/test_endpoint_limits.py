@@ -51,8 +51,6 @@ def client(n: int, timeout: float = 60) -> httpx.Client:
     )
 
 
-
-
 @contextlib.contextmanager
 def serve(session_cache, *options: str):
     """``alliancegraph serve --port 0 OPTIONS`` on the bundled graph; yields (url, process)."""
@@ -202,25 +200,26 @@ def _engine_answers(n: int) -> tuple[EmbeddedStore, str]:
     return EmbeddedStore(store), text + " ORDER BY ?s"
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize("block", [1, 3, 128])
-def test_the_engine_writes_our_bytes_cut_at_every_cap(monkeypatch, block):
-    """Oxigraph's own JSON (the endpoint's path) against the rows written one by one here:
-    the same bytes, rows and cut for every row cap and every byte cap from nothing to the
-    whole answer, its 8 KB writes counted one, three or all at a time (a row's start split
-    between two is counted once)."""
-    from alliancegraph.results import _TAIL_ROOM, _EngineJson, engine_json
+def test_the_engine_writes_our_bytes_cut_at_every_cap(monkeypatch, block, fmt):
+    """Oxigraph's own JSON and XML (the endpoint's path) against the rows written one by
+    one here: the same bytes, rows and cut for every row cap and every byte cap from
+    nothing to the whole answer, its 8 KB writes counted one, three or all at a time (a
+    row's start split between two is counted once)."""
+    from alliancegraph.results import _TAIL_ROOM, _EngineAnswer, engine_answer
 
-    monkeypatch.setattr(_EngineJson, "BLOCK", block)
+    monkeypatch.setattr(_EngineAnswer, "BLOCK", block)
 
     store, text = _engine_answers(240)
-    whole = b"".join(ResultWriter(ResultStream.of(store.query(text)), "json").chunks())
+    whole = b"".join(ResultWriter(ResultStream.of(store.query(text)), fmt).chunks())
     assert len(whole) > 4 * 8192  # the engine writes it in several pieces
 
     def check(max_rows, max_bytes):
-        ours = ResultWriter(ResultStream.of(store.query(text)), "json", max_rows, max_bytes)
+        ours = ResultWriter(ResultStream.of(store.query(text)), fmt, max_rows, max_bytes)
         expected = b"".join(ours.chunks())
         variables = ["number", "s", "o"]
-        written = engine_json(store.raw_query(text), variables, max_rows, max_bytes)
+        written = engine_answer(store.raw_query(text), variables, fmt, max_rows, max_bytes)
         assert written is not None
         assert written == (expected, ours.rows, ours.cut), (max_rows, max_bytes)
 
@@ -231,22 +230,23 @@ def test_the_engine_writes_our_bytes_cut_at_every_cap(monkeypatch, block):
         check(37, max_bytes)
 
 
-def test_rows_are_counted_and_cut_wherever_the_writes_split_them(monkeypatch):
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_rows_are_counted_and_cut_wherever_the_writes_split_them(monkeypatch, fmt):
     """The engine's text fed in pieces of 1 to 199 bytes, counted piece by piece: every row
     counted once, and the row past each cap found where it begins, whatever falls across a
-    join (starts of two lengths: one can lie whole in the bytes kept from the last piece)."""
-    from alliancegraph.results import _EngineJson, _Full
+    join (JSON's starts have two lengths: one can lie whole in the bytes kept from the last
+    piece)."""
+    from alliancegraph.results import _ENGINE, _EngineAnswer, _Full
 
-    monkeypatch.setattr(_EngineJson, "BLOCK", 1)
+    monkeypatch.setattr(_EngineAnswer, "BLOCK", 1)
     store, text = _engine_answers(12)
-    body = store.raw_query(text).serialize(format=ox.QueryResultsFormat.JSON)
-    variables = ["number", "s", "o"]
-    starts = [('{"' + v + '":{"type":').encode() for v in variables]
+    body = store.raw_query(text).serialize(format=_ENGINE[fmt].format)
+    starts = _ENGINE[fmt].starts(["number", "s", "o"])
     begins = sorted(i for s in starts for i in range(len(body)) if body.startswith(s, i))
     assert len(begins) == 12
     for piece in range(1, 200):
         for max_rows in [None, *range(13)]:
-            sink = _EngineJson(variables, max_rows, None)
+            sink = _EngineAnswer(starts, max_rows, None)
             with contextlib.suppress(_Full):
                 for i in range(0, len(body), piece):
                     sink.write(body[i : i + piece])
@@ -257,24 +257,39 @@ def test_rows_are_counted_and_cut_wherever_the_writes_split_them(monkeypatch):
                 assert sink.rows == 12, piece
 
 
-def test_an_answer_the_engine_cannot_count_is_written_here_from_a_new_run():
-    """An empty row (``{}``) cannot be told from text in the engine's JSON: the writer
-    runs the query again and writes it row by row, the same bytes and cut."""
-    from alliancegraph.results import engine_json
+EMPTY_ROWS = "SELECT ?x WHERE { VALUES ?x { UNDEF <http://x/a> UNDEF } }"
+QUOTED = "SELECT ?x WHERE { BIND(<<( <http://x/a> <http://x/b> <http://x/c> )>> AS ?x) }"
+
+
+@pytest.mark.parametrize(
+    "fmt, text, again",
+    [
+        ("json", EMPTY_ROWS, 1),  # {} cannot be told from text in the engine's JSON
+        ("xml", EMPTY_ROWS, 0),  # <result></result> can
+        ("json", QUOTED, 1),  # a quoted triple: the engine's form is not ours
+        ("xml", QUOTED, 1),
+    ],
+)
+def test_an_answer_the_engine_cannot_count_is_written_here_from_a_new_run(fmt, text, again):
+    """Rows the engine's text cannot count, or terms it writes otherwise: the writer runs
+    the query again and writes it row by row, the same bytes and cut; other answers are
+    the engine's, from the one run."""
+    from alliancegraph.results import engine_answer
 
     store = EmbeddedStore(ox.Store())
-    text = "SELECT ?x WHERE { VALUES ?x { UNDEF <http://x/a> UNDEF } }"
-    assert engine_json(store.raw_query(text), ["x"], None, 1 << 20) is None
+    written = engine_answer(store.raw_query(text), ["x"], fmt, None, 1 << 20)
+    assert (written is None) == bool(again)
     runs = []
     stream = store.stream(text)
-    again = stream.again
-    stream.again = lambda: runs.append(1) or again()
-    w = ResultWriter(stream, "json", max_rows=2, max_bytes=1 << 20)
+    rerun = stream.again
+    stream.again = lambda: runs.append(1) or rerun()
+    w = ResultWriter(stream, fmt, max_rows=2, max_bytes=1 << 20)
     body = b"".join(w.chunks())
-    ours = ResultWriter(ResultStream.of(store.query(text)), "json", max_rows=2)
-    assert runs == [1] and body == b"".join(ours.chunks()) and w.cut == ours.cut
-    uri = {"type": "uri", "value": "http://x/a"}
-    assert json.loads(body)["results"]["bindings"] == [{}, {"x": uri}]
+    ours = ResultWriter(ResultStream.of(store.query(text)), fmt, max_rows=2)
+    assert len(runs) == again and body == b"".join(ours.chunks()) and w.cut == ours.cut
+    if fmt == "json" and text == EMPTY_ROWS:
+        uri = {"type": "uri", "value": "http://x/a"}
+        assert json.loads(body)["results"]["bindings"] == [{}, {"x": uri}]
 
 
 def test_the_endpoint_path_lets_the_engine_write_and_runs_the_query_once():

@@ -32,12 +32,17 @@ _XSD_STRING = XSD + "string"
 
 
 def escape(text: str) -> str:
-    """XML character data (xml.sax.saxutils would pull urllib into every CLI start)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """XML character data, escaped as Oxigraph escapes it (quotes too), so that an answer
+    written here and one written by the engine are the same bytes (xml.sax.saxutils would
+    pull urllib into every CLI start)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace('"', "&quot;").replace("'", "&apos;")
+    )  # fmt: skip
 
 
 def quoteattr(text: str) -> str:
-    return '"' + escape(text).replace('"', "&quot;") + '"'
+    return '"' + escape(text) + '"'
 
 
 _NUMERIC = {
@@ -315,7 +320,7 @@ class ResultStream:
     boolean: bool | None = None
     triples: Iterator[ox.Triple] = field(default_factory=lambda: iter(()))
     #: the engine's own rows (read instead of ``rows``, never both), and how to run the
-    #: query again: a writer then lets Oxigraph write the answer (:func:`engine_json`)
+    #: query again: a writer then lets Oxigraph write the answer (:func:`engine_answer`)
     solutions: ox.QuerySolutions | None = None
     again: Callable[[], ResultStream] | None = None
 
@@ -396,9 +401,9 @@ class ResultWriter:
     the caps (bytes counted as N-Triples) and written whole; Turtle, N-Triples, N-Quads
     and TriG end with a ``# truncated: …`` comment when cut.
 
-    JSON rows straight from Oxigraph (a stream with ``solutions`` and ``again``) are
-    written by the engine itself (:func:`engine_json`): the same bytes, cut at the same
-    places, whole before the first chunk.
+    JSON and XML rows straight from Oxigraph (a stream with ``solutions`` and ``again``)
+    are written by the engine itself (:func:`engine_answer`): the same bytes, cut at the
+    same places, whole before the first chunk.
     """
 
     def __init__(
@@ -434,17 +439,17 @@ class ResultWriter:
     def _select(self) -> Iterator[bytes]:
         solutions, again = self.stream.solutions, self.stream.again
         # the engine's answer is held whole: only under a byte cap
-        json_here = self.fmt == "json" and self.max_bytes is not None
-        if json_here and solutions is not None and again is not None:
+        engine = self.fmt in _ENGINE and self.max_bytes is not None
+        if engine and solutions is not None and again is not None:
             variables = self.stream.variables
-            written = engine_json(solutions, variables, self.max_rows, self.max_bytes)
+            written = engine_answer(solutions, variables, self.fmt, self.max_rows, self.max_bytes)
             if written is not None:
                 body, self.rows, self.cut = written
                 self.written = len(body)
                 for i in range(0, len(body), self.chunk):
                     yield body[i : i + self.chunk]
                 return
-            self.stream = again()  # rows the engine's JSON cannot count: written here
+            self.stream = again()  # rows the engine's text cannot count: written here
         head, row, sep, tail = _SELECT_WRITERS[self.fmt](self.stream.variables)
         budget = None if self.max_bytes is None else self.max_bytes - _TAIL_ROOM
         # ``sent``: the exact bytes yielded; ``parts`` (``chars`` characters, at most 4
@@ -510,19 +515,44 @@ class _Full(Exception):
     """Raised into Oxigraph's serialiser to stop it once a cap is passed."""
 
 
-class _EngineJson:
-    """What Oxigraph's SPARQL-JSON serialiser writes (8 KB at a time), with the rows begun
-    counted (each 1 MB); the engine is stopped (:class:`_Full`) once a row past
-    ``max_rows`` has begun or ``max_bytes`` bytes are passed.
+@dataclass(frozen=True)
+class _EngineFormat:
+    """How a SELECT answer in one format is read as the engine writes it: its format, the
+    text that begins a row (per variable), the bytes between two rows, the bytes after the
+    last, and text whose presence the row count or our writer cannot follow."""
 
-    A row is counted by the text that begins it in the engine's compact JSON,
-    ``{"<var>":{"type":`` for its first bound variable. No other text holds it: a JSON
-    string holds no unescaped quote, and one is always followed by ``,`` or ``}``. An empty
-    row (``{}``) or a quoted triple (whose parts are objects too) escapes that count:
-    :func:`engine_json` gives up on an answer holding either."""
+    format: ox.QueryResultsFormat
+    starts: Callable[[list[str]], list[bytes]]
+    separator: int
+    end: bytes
+    unsure: tuple[bytes, ...]
 
-    def __init__(self, variables: list[str], max_rows: int | None, max_bytes: int | None):
-        self.starts = [('{"' + v + '":{"type":').encode("utf-8") for v in variables]
+
+#: JSON: a row begins ``{"<var>":{"type":`` for its first bound variable. No other text holds
+#: that: a JSON string holds no unescaped quote, and one is always followed by ``,`` or
+#: ``}``. An empty row (``{}``) escapes the count, and a quoted triple's parts are objects
+#: too. XML: a row begins ``<result>``, and text never holds ``<`` unescaped; a quoted
+#: triple is written as a literal here, as ``<triple>`` by the engine.
+_ENGINE = {
+    "json": _EngineFormat(
+        ox.QueryResultsFormat.JSON,
+        lambda names: [('{"' + v + '":{"type":').encode("utf-8") for v in names],
+        1, b"]}}", (b"{}", b'"type":"triple"'),
+    ),
+    "xml": _EngineFormat(
+        ox.QueryResultsFormat.XML, lambda names: [b"<result>"], 0, b"</results></sparql>",
+        (b"<triple>",),
+    ),
+}  # fmt: skip
+
+
+class _EngineAnswer:
+    """What Oxigraph's serialiser writes (8 KB at a time), with the rows begun counted by
+    the ``starts`` that begin them (each 1 MB); the engine is stopped (:class:`_Full`)
+    once a row past ``max_rows`` has begun or ``max_bytes`` bytes are passed."""
+
+    def __init__(self, starts: list[bytes], max_rows: int | None, max_bytes: int | None):
+        self.starts = starts
         self.max_rows, self.max_bytes = max_rows, max_bytes
         self.parts: list[bytes] = []
         self.size = self.rows = 0
@@ -571,37 +601,40 @@ class _EngineJson:
         self.prev = (self.prev + block)[-self.keep :] if self.keep else b""
 
 
-def engine_json(
+def engine_answer(
     solutions: ox.QuerySolutions,
     variables: list[str],
+    fmt: str,
     max_rows: int | None = None,
     max_bytes: int | None = None,
 ) -> tuple[bytes, int, Cut | None] | None:
-    """A SELECT answer in SPARQL-JSON written by Oxigraph itself (no Python term per
-    value, no Python string per row), the same bytes :class:`ResultWriter` writes, cut
-    where it cuts: after ``max_rows`` rows, or after the last row that ends within
-    ``max_bytes`` less the room the note needs. Returns (bytes, rows, cut), or None for an
-    answer whose rows cannot be counted in the engine's text (see :class:`_EngineJson`),
-    to be written row by row from a new run of the query."""
-    sink = _EngineJson(variables, max_rows, max_bytes)
+    """A SELECT answer in SPARQL-JSON or XML (``fmt``) written by Oxigraph itself (no
+    Python term per value, no Python string per row), the same bytes :class:`ResultWriter`
+    writes, cut where it cuts: after ``max_rows`` rows, or after the last row that ends
+    within ``max_bytes`` less the room the note needs. Returns (bytes, rows, cut), or None
+    for an answer whose rows cannot be counted in the engine's text, or that holds what we
+    write otherwise (see :data:`_ENGINE`): it is to be written row by row from a new run."""
+    form = _ENGINE[fmt]
+    sink = _EngineAnswer(form.starts(variables), max_rows, max_bytes)
     try:
-        solutions.serialize(sink, format=ox.QueryResultsFormat.JSON)  # type: ignore[arg-type]
+        solutions.serialize(sink, format=form.format)  # type: ignore[arg-type]
         stopped = False
     except _Full:
         stopped = True
     sink.count()
     body = b"".join(sink.parts)
-    if b"{}" in body or b'"type":"triple"' in body:
+    if any(text in body for text in form.unsure):
         return None
     cuts = []
     if sink.row_cut is not None:
         cuts.append((sink.row_cut, Cut("max-rows", max_rows or 0, max_rows or 0)))
-    rows_end = sink.size if stopped else len(body) - len(b"]}}")
+    rows_end = sink.size if stopped else len(body) - len(form.end)
+    sep = form.separator
     if max_bytes is not None and rows_end > max_bytes - _TAIL_ROOM:
         # the first row that does not end within the budget: the last one to begin at most
-        # one byte past it (the byte before a row begins is the comma that ends the last)
+        # a separator past it (a row ends where the separator before the next begins)
         budget = max_bytes - _TAIL_ROOM
-        at = max((body.rfind(s, 0, budget + 1 + len(s)) for s in sink.starts), default=-1)
+        at = max((body.rfind(s, 0, budget + sep + len(s)) for s in sink.starts), default=-1)
         if at < 0:  # not even the first row: cut where it begins
             at = min((i for i in map(body.find, sink.starts) if i >= 0), default=-1)
         if at < 0:
@@ -611,8 +644,8 @@ def engine_json(
     if not cuts:
         return body, sink.rows, None
     at, cut = min(cuts, key=lambda c: c[0])  # a tie is the row cap's, as the writer's is
-    kept = body[: at - 1] if cut.rows else body[:at]  # without the comma before it
-    return kept + _json_writer(variables)[3](cut).encode("utf-8"), cut.rows, cut
+    kept = body[: at - sep] if cut.rows else body[:at]  # without the separator before it
+    return kept + _SELECT_WRITERS[fmt](variables)[3](cut).encode("utf-8"), cut.rows, cut
 
 
 def _ask(boolean: bool | None, fmt: str) -> str:
@@ -623,10 +656,10 @@ def _ask(boolean: bool | None, fmt: str) -> str:
         return f"boolean\r\n{word}\r\n"
     if fmt == "tsv":
         return f"?boolean\n{word}\n"
-    return f"{_XML_OPEN}<head/><boolean>{word}</boolean></sparql>\n"
+    return f"{_XML_OPEN}<head></head><boolean>{word}</boolean></sparql>"
 
 
-_XML_OPEN = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+_XML_OPEN = '<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
 
 Row = tuple[Term | None, ...]
 #: head, one row, the separator between rows, the tail (given the cut, if any)
@@ -634,7 +667,7 @@ SelectWriter = tuple[str, Callable[[Row], str], str, Callable[["Cut | None"], st
 
 
 #: JSON as Oxigraph writes it (no spaces), so that an answer written here and one written
-#: by the engine (:func:`engine_json`) are the same bytes
+#: by the engine (:func:`engine_answer`) are the same bytes
 _COMPACT = (",", ":")
 
 
@@ -688,7 +721,7 @@ def _xml_writer(variables: list[str]) -> SelectWriter:
 
     def tail(cut: Cut | None) -> str:
         note = f"<!-- {escape(cut.comment()).replace('--', '- -')} -->" if cut else ""
-        return note + "</results></sparql>\n"
+        return note + "</results></sparql>"
 
     names = "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
     return f"{_XML_OPEN}<head>{names}</head><results>", row, "", tail

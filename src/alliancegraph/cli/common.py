@@ -263,7 +263,7 @@ def print_result(result: QueryResult, fmt: str) -> None:
         sys.stdout.write(result.spreadsheet_csv())
         return
     sys.stdout.write(result.serialize("csv" if fmt == "csv-exact" else fmt))
-    if fmt == "json":
+    if fmt in ("json", "xml"):  # the documents end without one, as Oxigraph writes them
         sys.stdout.write("\n")
 
 
