@@ -518,13 +518,12 @@ class _Full(Exception):
 @dataclass(frozen=True)
 class _EngineFormat:
     """How a SELECT answer in one format is read as the engine writes it: its format, the
-    text that begins a row (per variable), the bytes between two rows, the bytes after the
-    last, and text whose presence the row count or our writer cannot follow."""
+    text that begins a row (per variable), and text whose presence the row count or our
+    writer cannot follow. The bytes between two rows and after the last are our writer's
+    (:data:`_SELECT_WRITERS`), which writes the same bytes."""
 
     format: ox.QueryResultsFormat
     starts: Callable[[list[str]], list[bytes]]
-    separator: int
-    end: bytes
     unsure: tuple[bytes, ...]
 
 
@@ -537,13 +536,10 @@ _ENGINE = {
     "json": _EngineFormat(
         ox.QueryResultsFormat.JSON,
         lambda names: [('{"' + v + '":{"type":').encode("utf-8") for v in names],
-        1, b"]}}", (b"{}", b'"type":"triple"'),
+        (b"{}", b'"type":"triple"'),
     ),
-    "xml": _EngineFormat(
-        ox.QueryResultsFormat.XML, lambda names: [b"<result>"], 0, b"</results></sparql>",
-        (b"<triple>",),
-    ),
-}  # fmt: skip
+    "xml": _EngineFormat(ox.QueryResultsFormat.XML, lambda names: [b"<result>"], (b"<triple>",)),
+}
 
 
 class _EngineAnswer:
@@ -615,6 +611,8 @@ def engine_answer(
     for an answer whose rows cannot be counted in the engine's text, or that holds what we
     write otherwise (see :data:`_ENGINE`): it is to be written row by row from a new run."""
     form = _ENGINE[fmt]
+    _, _, separator, tail = _SELECT_WRITERS[fmt](variables)
+    sep = len(separator.encode("utf-8"))
     sink = _EngineAnswer(form.starts(variables), max_rows, max_bytes)
     try:
         solutions.serialize(sink, format=form.format)  # type: ignore[arg-type]
@@ -628,8 +626,7 @@ def engine_answer(
     cuts = []
     if sink.row_cut is not None:
         cuts.append((sink.row_cut, Cut("max-rows", max_rows or 0, max_rows or 0)))
-    rows_end = sink.size if stopped else len(body) - len(form.end)
-    sep = form.separator
+    rows_end = sink.size if stopped else len(body) - len(tail(None).encode("utf-8"))
     if max_bytes is not None and rows_end > max_bytes - _TAIL_ROOM:
         # the first row that does not end within the budget: the last one to begin at most
         # a separator past it (a row ends where the separator before the next begins)
@@ -645,7 +642,7 @@ def engine_answer(
         return body, sink.rows, None
     at, cut = min(cuts, key=lambda c: c[0])  # a tie is the row cap's, as the writer's is
     kept = body[: at - sep] if cut.rows else body[:at]  # without the separator before it
-    return kept + _SELECT_WRITERS[fmt](variables)[3](cut).encode("utf-8"), cut.rows, cut
+    return kept + tail(cut).encode("utf-8"), cut.rows, cut
 
 
 def _ask(boolean: bool | None, fmt: str) -> str:

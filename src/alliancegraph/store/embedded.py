@@ -117,8 +117,11 @@ class EmbeddedStore:
         """Run ``sparql`` in this process and return its result lazily: each row is
         computed as it is read (no deadline; a server's worker is killed at it instead)."""
         text = with_values(sparql, bindings) if bindings else sparql
+
+        def again() -> ResultStream:  # the same query run anew, for a writer that needs it
+            return ResultStream.from_oxigraph(self.raw_query(text))
+
         try:
-            again = lambda: ResultStream.from_oxigraph(self.raw_query(text))  # noqa: E731
             return ResultStream.from_oxigraph(self.raw_query(text), again)
         except QuerySyntaxError:
             if bindings:
