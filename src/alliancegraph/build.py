@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import config
+from . import config, partitions
 from .errors import AllianceGraphError, DataError, Problem
 from .fileio import Lock, atomic_write, file_digest, lock, read_with_digest
 from .namespaces import (
@@ -74,11 +74,13 @@ BUILD_MODULES = (
     "curation.py",
     "quotes.py",
     "inference.py",
+    "partitions.py",
     "validation.py",
     "queryfiles.py",
     "namespaces.py",
     "queries/internal/build-duplicates.rq",
     "queries/internal/build-alliance-names.rq",
+    "queries/internal/build-class-counts.rq",
 )
 
 PACKAGE_DIR = config.PACKAGE_DIR
@@ -495,6 +497,8 @@ def compile_dataset(inputs: Inputs) -> tuple[ox.Store, dict]:
     store.extend(sorted(check_provenance(store, inputs, curated), key=str))
     t6 = time.perf_counter()
     duplicates = drop_duplicates(store)
+    # counted last: each triple is in one graph now, and the generated graph types nothing
+    store.extend(sorted(partitions.quads(partitions.count(store)), key=str))
     info = {
         "quads": len(store),
         "generated_aliases": generated,
@@ -977,6 +981,14 @@ def append_layer(
                 if q.graph_name not in layer_graphs or q.graph_name == h.graph_name:
                     continue
                 remove.add(q if _rank(h.graph_name) < _rank(q.graph_name) else h)
+    # what the layer adds to each class's count (partitions.py), the base's from its own
+    generated_graph = ox.NamedNode(GRAPH_GENERATED)
+    was_generated = set(old.quads_for_pattern(None, None, None, generated_graph))
+    counts = partitions.read(was_generated)
+    counts = partitions.merged(
+        partitions.count(old) if counts is None else counts,
+        partitions.added(small, old, small_base=holders is not None),
+    )
     if defer:  # the count is the base's plus the layer's only if they share no graph
         where = [ox.DefaultGraph(), *layer_graphs]
         defer = next(small.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None
@@ -986,8 +998,6 @@ def append_layer(
     checked.release()
     del small, checked
     t2 = time.perf_counter()
-    generated_graph = ox.NamedNode(GRAPH_GENERATED)
-    was_generated = set(old.quads_for_pattern(None, None, None, generated_graph))
     # the base's marks hold still (its graphs only gain records); a graph of the layer is
     # marked complete if the base's part of it was and the layer's import found its own so
     marks = marks_of(was_generated)
@@ -996,10 +1006,11 @@ def append_layer(
             found = provenance is not None and provenance.complete and g.value in provenance.graphs
             marks[g.value] = marks.get(g.value, True) and found
     mark_quads = {provenance_mark(g, ok) for g, ok in marks.items()}
+    kept = mark_quads | partitions.quads(counts)
     dropped = sum(1 for q in remove if q.graph_name == inferred_graph)
     if names is not None:
         del old
-        now_generated = _alliance_forms(names) | mark_quads
+        now_generated = _alliance_forms(names) | kept
         # a store is a set: the layer (sorted, deduplicated lines, one quad each), the base
         # and the entailments share no quad; what is removed is in one of them
         quads = base.info["quads"] + layer.count(b"\n") + len(add) - len(remove)
@@ -1012,7 +1023,7 @@ def append_layer(
         for q in remove:
             store.remove(q)
         generate_aliases(store)
-        store.bulk_extend(sorted(mark_quads, key=str))
+        store.bulk_extend(sorted(kept, key=str))
         now_generated = set(store.quads_for_pattern(None, None, None, generated_graph))
         store.flush()
         quads = len(store)
@@ -1024,7 +1035,7 @@ def append_layer(
         (remove | was_generated) - now_generated)))  # fmt: skip
     info = {
         "quads": quads,
-        "generated_aliases": len(now_generated - mark_quads),
+        "generated_aliases": len(now_generated - kept),
         "inferred": base.info.get("inferred", 0) + len(add) - dropped,
         "duplicates_dropped": base.info.get("duplicates_dropped", 0) + len(remove),
         "appended_to": base.key,

@@ -45,7 +45,8 @@ GRAPH_INFERRED = AGR + "graph-inferred"
 GRAPH_EXAMPLES = AGR + "graph-query-examples"
 GRAPH_SYNTHETIC = AGR + "graph-synthetic"
 GRAPH_IMPORT_PREFIX = AGR + "graph-import-"
-#: Names derived by rule at build time (the alliances' short forms), not curated facts.
+#: What the build derives by rule, not curated facts: the alliances' short forms, each
+#: graph's provenance mark and the dataset's class counts (VoID, ``partitions.py``).
 GRAPH_GENERATED = AGR + "graph-generated"
 
 
