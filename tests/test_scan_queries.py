@@ -27,6 +27,7 @@ from alliancegraph.namespaces import (
     GRAPH_SYNTHETIC,
     OWL,
     RDF,
+    RDFS,
     SKOS,
 )
 from alliancegraph.store import EmbeddedStore
@@ -216,3 +217,33 @@ def test_chain_facts_on_the_bundled_graph_are_its_stated_triples_not_inferred(gr
     }
     rows = [ox.Triple(*r) for r in graph.query(internal.text("analysis-chain")).rows]
     assert sorted(rows, key=str) == sorted(expected, key=str) and len(expected) > 10
+
+
+# -- analysis-two-mode: memberships read as org:hasMember -------------------------------------
+
+
+def test_two_mode_finds_a_membership_stated_as_org_member_of_once_the_build_infers():
+    """The query reads org:hasMember only: a membership stated the other way round
+    (org:memberOf, which an import may write) is there once the build materialises the
+    inverse, and a membership stated both ways is answered once."""
+    from alliancegraph import inference
+    from alliancegraph.namespaces import ORG
+
+    a, b, c, x = N(AGR + "a"), N(AGR + "b"), N(AGR + "c"), N(AGR + "x")
+    has, of = N(ORG + "hasMember"), N(ORG + "memberOf")
+    lead = N(AG + "leadInstitution")
+    store = ox.Store()
+    store.extend([
+        ox.Quad(has, N(OWL + "inverseOf"), of, N(GRAPH_ONTOLOGY)),
+        ox.Quad(lead, N(RDFS + "subPropertyOf"), has, N(GRAPH_ONTOLOGY)),
+        ox.Quad(x, TYPE, N(AG + "Alliance"), N(GRAPH_CURATED)),
+        ox.Quad(a, of, x, N(GRAPH_CURATED)),  # stated as memberOf only
+        ox.Quad(x, has, b, N(GRAPH_CURATED)),  # stated both ways
+        ox.Quad(b, of, x, N(GRAPH_CURATED)),
+        ox.Quad(x, lead, c, N(GRAPH_CURATED)),  # a lead is a member too
+    ])  # fmt: skip
+    inference.materialise(store)
+    rows = EmbeddedStore(store).query(internal.text("analysis-two-mode")).rows
+    got = Counter((r[1].value.rsplit("#", 1)[1], r[2].value.rsplit("/", 1)[1]) for r in rows)
+    assert got == Counter({("hasMember", "a"): 1, ("hasMember", "b"): 1,
+                           ("hasMember", "c"): 1, ("leadInstitution", "c"): 1})  # fmt: skip
