@@ -615,6 +615,9 @@ def at_scale(
             out["serve"] = {"error": failed[-1]}
     if failed and "error" not in out["serve"]:
         out["serve"]["failed_first"] = failed
+    if loaded is not None and "latency" in out["serve"]:
+        log("[queries] the rows alone written by the engine itself …")
+        bench_scale.rows_alone_engine(loaded[0], out["serve"]["latency"])
     return out
 
 

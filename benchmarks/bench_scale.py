@@ -242,6 +242,30 @@ def rows_alone(url: str, lat: dict, target: float, reps: int, **kw) -> None:
             lat[name]["rows_alone_s"] = e["p50_s"]
 
 
+def rows_alone_engine(store, lat: dict, reps: int = 5) -> None:
+    """For each query of ``lat`` whose rows alone were timed (:func:`rows_alone`): the same
+    rows written as SPARQL-JSON by pyoxigraph itself, in memory in this process (``store``:
+    the API's in-memory copy), as ``rows_alone_engine_s``: the least time any server on
+    this engine needs for that answer, with no server, no join and no copy. Over the
+    target too, no server on this engine can meet it on this machine."""
+    import pyoxigraph as ox
+
+    for e in lat.values():
+        if e.get("rows_alone_s") is None:
+            continue
+        text = rows_alone_text(e["rows"], e["columns"])
+
+        def once(text: str = text) -> float:
+            t = time.perf_counter()
+            store.query(text, use_default_graph_as_union=True).serialize(
+                format=ox.QueryResultsFormat.JSON
+            )
+            return time.perf_counter() - t
+
+        once()  # warm-up
+        e["rows_alone_engine_s"] = statistics.median(once() for _ in range(reps))
+
+
 def search_latency(g, base: str | None, reps: int, terms: list[str] = SEARCH_TERMS) -> dict:
     """``find`` p50 per name in the API (``g.find``) and through ``GET /search`` (the
     explorer's search page, which calls the same API in the server)."""

@@ -462,4 +462,39 @@ def test_the_target_says_how_many_misses_are_beyond_their_rows_alone() -> None:
     row = rows["every named and internal query p50 ≤ 100 ms at 10× through `serve`"]
     assert row[2].startswith("**missed**") and text + engine in row[1]
     md = "\n".join(report._scale_section(r["queries"]))
-    assert "| named:b | 9 | 200.0 ms | – | – | 500.0 ms | 300.0 ms |" in md
+    assert "| named:b | 9 | 200.0 ms | – | – | 500.0 ms | 300.0 ms | – |" in md
+
+
+def test_the_target_says_how_many_answers_the_engine_alone_writes_too_slowly() -> None:
+    report = _bench("report")
+    lat = {
+        "named:b": {"p50_s": 0.5, "rows": 9, "rows_alone_s": 0.3, "rows_alone_engine_s": 0.2},
+        "named:d": {"p50_s": 0.9, "rows": 9, "rows_alone_s": 0.4, "rows_alone_engine_s": 0.05},
+        "named:e": {"p50_s": 0.9, "rows": 9, "rows_alone_s": 0.6, "rows_alone_engine_s": 0.15},
+    }
+    assert report.beyond_rows(lat, 0.1) == (
+        "; of the 3 over, 3 answer more rows than it sends in that time "
+        "(their rows alone, no join: 300.0 ms–600.0 ms), 2 of them more than pyoxigraph "
+        "itself writes in that time, in memory in one process with no server "
+        "(150.0 ms–200.0 ms)"
+    )
+    r = _results()
+    r["queries"]["10.0"]["serve"] = {"latency": lat}
+    md = "\n".join(report._scale_section(r["queries"]))
+    assert "| named:b | 9 | – | – | – | 500.0 ms | 300.0 ms | 200.0 ms |" in md
+
+
+def test_the_rows_alone_written_by_the_engine_are_timed_where_the_rows_alone_were() -> None:
+    """On a real store, only for the entries with their rows alone through the server."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for i in range(10):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal(i)))
+    lat = {
+        "slow": {"p50_s": 0.3, "rows": 5, "columns": 4, "rows_alone_s": 0.2},
+        "fast": {"p50_s": 0.01, "rows": 5, "columns": 4},
+    }
+    _bench("bench_scale").rows_alone_engine(store, lat, reps=3)
+    assert 0 < lat["slow"]["rows_alone_engine_s"] < 1
+    assert "rows_alone_engine_s" not in lat["fast"]
