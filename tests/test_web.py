@@ -24,7 +24,7 @@ from engines import running
 
 from alliancegraph.graph import AllianceGraph
 from alliancegraph.library import load_library
-from alliancegraph.namespaces import AG, AGR, GRAPH_ONTOLOGY, GRAPH_SYNTHETIC, PREFIXES, RDF
+from alliancegraph.namespaces import AG, AGR, GRAPH_ONTOLOGY, GRAPH_SYNTHETIC, PREFIXES, RDF, XSD
 from alliancegraph.results import term_json
 from alliancegraph.store import EmbeddedStore
 from alliancegraph.web import protocol
@@ -324,6 +324,17 @@ def test_service_description_lists_the_named_queries(url):
         f"<https://schema.org/target> <{me.value}> }}"
     )
     assert int(next(iter(n))["n"].value) == len(load_library())
+    # the dataset it serves, whose class counts (VoID) the endpoint itself answers
+    found = g.query(f"SELECT ?d WHERE {{ <{me.value}> <{sd}defaultDataset> ?d . "
+                    f"?d <http://rdfs.org/ns/void#sparqlEndpoint> <{me.value}> }}")  # fmt: skip
+    dataset = next(iter(found))["d"].value
+    counts = httpx.post(url + "/sparql", data={"query": (
+        "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?n WHERE { GRAPH agr:graph-generated "
+        f"{{ <{dataset}> void:classPartition [ void:class ag:Alliance ; void:entities ?n ] }} }}"
+    )}, headers={"Accept": "application/sparql-results+json"}, timeout=TIMEOUT)  # fmt: skip
+    assert counts.json()["results"]["bindings"] == [
+        {"n": {"type": "literal", "datatype": XSD + "integer", "value": "11"}}
+    ]  # the 11 alliances of data/entities.csv (test_api.test_summary)
     # A browser asking for the endpoint is sent to the editor.
     r = httpx.get(url + "/sparql", headers={"Accept": "text/html"}, timeout=TIMEOUT)
     assert r.status_code == 303 and r.headers["location"].endswith("/query")

@@ -1,7 +1,8 @@
 """The SPARQL 1.1 Service Description of our endpoint, as RDF: what ``GET /sparql`` answers.
 
 The description (sd: vocabulary: the endpoint, the query language, the union default
-graph, the result formats of :mod:`alliancegraph.formats`) followed by the named query
+graph, the result formats of :mod:`alliancegraph.formats`, the dataset it serves, whose
+VoID class counts the build keeps in ``agr:graph-generated``) followed by the named query
 library as SHACL-SPARQL executables, each with ``schema:target`` the endpoint (as SIB's
 sparql-examples publish them), serialised in an RDF format of the registry.
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from . import formats
+from . import formats, partitions
 from .namespaces import DCTERMS, GRAPH_EXAMPLES, PREFIXES, RDF, RDFS, SCHEMA, SH
 from .queryfiles import example_quads
 
@@ -21,6 +22,8 @@ from .queryfiles import example_quads
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
 __all__ = ["SD", "description", "document", "examples", "serialize"]
+
+VOID = partitions.VOID
 
 
 def examples(endpoint: str) -> list[ox.Triple]:
@@ -66,6 +69,14 @@ def description(
             ),
         ),
     ]
+    # the dataset served, described by the build (partitions.py) in agr:graph-generated
+    dataset = n(partitions.DATASET)
+    out += [
+        ox.Triple(me, n(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, a, n(SD + "Dataset")),
+        ox.Triple(dataset, a, n(VOID + "Dataset")),
+        ox.Triple(dataset, n(VOID + "sparqlEndpoint"), me),
+    ]
     if federated:
         out.append(ox.Triple(me, n(SD + "feature"), n(SD + "BasicFederatedQuery")))
     out += [
@@ -83,7 +94,7 @@ def serialize(triples: list[ox.Triple], fmt: str) -> bytes:
     """Triples in the RDF format ``fmt`` of the registry; Turtle carries the contract's
     prefixes and sd:, sh:."""
     spec = formats.get(fmt, "rdf")
-    prefixes = {**PREFIXES, "sd": SD, "sh": SH} if spec.prefixes else None
+    prefixes = {**PREFIXES, "sd": SD, "sh": SH, "void": VOID} if spec.prefixes else None
     return ox.serialize(triples, format=spec.rdf_format(), prefixes=prefixes) or b""
 
 
