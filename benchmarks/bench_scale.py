@@ -249,21 +249,18 @@ def rows_alone_engine(store, lat: dict, reps: int = 5) -> None:
     this engine needs for that answer, with no server, no join and no copy. Over the
     target too, no server on this engine can meet it on this machine."""
     import pyoxigraph as ox
+    from bench_query_scale import timed
 
     for e in lat.values():
         if e.get("rows_alone_s") is None:
             continue
         text = rows_alone_text(e["rows"], e["columns"])
 
-        def once(text: str = text) -> float:
-            t = time.perf_counter()
-            store.query(text, use_default_graph_as_union=True).serialize(
-                format=ox.QueryResultsFormat.JSON
-            )
-            return time.perf_counter() - t
+        def write(text: str = text) -> int:
+            result = store.query(text, use_default_graph_as_union=True)
+            return len(result.serialize(format=ox.QueryResultsFormat.JSON))
 
-        once()  # warm-up
-        e["rows_alone_engine_s"] = statistics.median(once() for _ in range(reps))
+        e["rows_alone_engine_s"] = timed(write, reps, budget=30.0)["p50_s"]
 
 
 def search_latency(g, base: str | None, reps: int, terms: list[str] = SEARCH_TERMS) -> dict:

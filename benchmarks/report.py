@@ -419,8 +419,7 @@ def _scale_section(qs: dict) -> list[str]:
         "same rows written as SPARQL-JSON by pyoxigraph itself, in memory in the benchmark's "
         "process (`bench_scale.rows_alone_engine`: no server, no copy); where that is over "
         "the target, no server on this engine meets it on this machine. "
-        "Search: `g.find` in the API "
-        "and `GET /search` of the same server. "
+        "Search: `g.find` in the API and `GET /search` of the same server. "
         "Throughput: the clients send a mix of named queries back to back, against our server "
         "and `oxigraph serve-read-only --union-default-graph` on a copy of the store, in the "
         "same run; RSS is the server's with its workers.",

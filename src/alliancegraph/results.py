@@ -445,9 +445,7 @@ class ResultWriter:
             written = engine_answer(solutions, variables, self.fmt, self.max_rows, self.max_bytes)
             if written is not None:
                 body, self.rows, self.cut = written
-                self.written = len(body)
-                for i in range(0, len(body), self.chunk):
-                    yield body[i : i + self.chunk]
+                yield from self._whole(body)
                 return
             self.stream = again()  # rows the engine's text cannot count: written here
         head, row, sep, tail = _SELECT_WRITERS[self.fmt](self.stream.variables)
@@ -502,7 +500,10 @@ class ResultWriter:
         body = serialize_triples(kept, self.fmt)
         if self.cut is not None and self.fmt in _COMMENTED:
             body += f"# {self.cut.comment()}\n"
-        data = body.encode("utf-8")
+        yield from self._whole(body.encode("utf-8"))
+
+    def _whole(self, data: bytes) -> Iterator[bytes]:
+        """An answer held whole, in chunks (one empty chunk if it is empty)."""
         self.written = len(data)
         for i in range(0, max(len(data), 1), self.chunk):
             yield data[i : i + self.chunk]
