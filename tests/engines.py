@@ -113,25 +113,28 @@ ServerThreads = 4
 Charset       = UTF-8
 
 [SPARQL]
-; the distribution's 10000 would cut a large answer silently
-ResultSetMaxRows      = 1000000
+; the distribution's 10000 would cut a large answer (it says so only in a header)
+ResultSetMaxRows      = {max_rows}
 MaxQueryExecutionTime = 120
 """
 
 
 @contextlib.contextmanager
-def virtuoso_server(folder: Path) -> Iterator[str]:
-    """Virtuoso 7 on free loopback ports with a fresh database in ``folder``; yields its
-    base URL (queries at ``/sparql``, the Graph Store Protocol at ``/sparql-graph-crud``,
-    which may write: the anonymous SPARQL user is granted SPARQL_UPDATE on this
-    throwaway database, so ``publish`` loads it as it would any store)."""
+def virtuoso_server(folder: Path, max_rows: int = 1_000_000) -> Iterator[str]:
+    """Virtuoso 7 on free loopback ports with a fresh database in ``folder`` answering at
+    most ``max_rows`` rows (``ResultSetMaxRows``); yields its base URL (queries at
+    ``/sparql``, the Graph Store Protocol at ``/sparql-graph-crud``, which may write: the
+    anonymous SPARQL user is granted SPARQL_UPDATE on this throwaway database, so
+    ``publish`` loads it as it would any store)."""
     exe = _require("virtuoso-t", "Debian's virtuoso-opensource")
     isql = _require("isql-vt", "Debian's virtuoso-opensource")
     db = folder / "virtuoso"
     db.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = db / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port))
+    ini.write_text(
+        VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port, max_rows=max_rows)
+    )
     log = (db / "stdout.log").open("wb")
     proc = subprocess.Popen(
         [exe, "+foreground", "+configfile", str(ini)],

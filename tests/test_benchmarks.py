@@ -498,3 +498,31 @@ def test_the_rows_alone_written_by_the_engine_are_timed_where_the_rows_alone_wer
     _bench("bench_scale").rows_alone_engine(store, lat, reps=3)
     assert 0 < lat["slow"]["rows_alone_engine_s"] < 1
     assert "rows_alone_engine_s" not in lat["fast"]
+
+
+def test_an_answer_the_server_cut_is_an_error_not_a_time(graph) -> None:
+    """At 100× the server's default caps (100,000 rows, 50 MB) cut the largest answers, and
+    the time of that part was reported as the query's: 1.27 M rows "in" 398 ms."""
+    from engines import running
+
+    from alliancegraph.web.app import Settings, create_app
+
+    bench = _bench("bench_scale")
+    texts = {
+        "all": "SELECT ?a WHERE { ?a a ag:Alliance }",
+        "few": "ASK { ?a a ag:Alliance }",
+        # past 1 MiB: streamed before the cut is known, so only its end says so
+        "long": "SELECT ?s ?p ?o ?x WHERE { ?s ?p ?o VALUES ?x { 1 2 3 4 } }",
+    }
+    with running(create_app(graph, Settings(max_rows=5))) as url:
+        lat = bench.latency(f"{url}/sparql", texts, reps=1)
+    assert lat["all"] == {"error": "cut by the server (X-Result-Truncated: max-rows=5)"}
+    assert lat["few"]["rows"] == 1 and lat["few"]["p50_s"] > 0
+    with running(create_app(graph, Settings(max_rows=12_000))) as url:
+        lat = bench.latency(f"{url}/sparql", {"long": texts["long"]}, reps=1)
+    assert lat["long"] == {
+        "error": "cut by the server (its answer ends with the note truncated: max-rows=12000)"
+    }
+    with running(create_app(graph, Settings(max_rows=bench.MAX_ROWS))) as url:
+        lat = bench.latency(f"{url}/sparql", texts, reps=1)
+    assert lat["all"]["rows"] == 11 and lat["all"]["columns"] == 1

@@ -23,6 +23,8 @@ import alliancegraph as ag
 from alliancegraph.errors import EndpointError, QuerySyntaxError
 from alliancegraph.library import load_library
 from alliancegraph.store import RemoteStore, publish_dataset
+from alliancegraph.store.remote import answer_cut
+from alliancegraph.store.transport import Response
 
 pytestmark = pytest.mark.server
 
@@ -242,3 +244,105 @@ def test_published_library_is_discoverable(published):
     text = dict(zip(r.values("q"), r.values("text"), strict=True))
     q = next(t for k, t in text.items() if k.endswith("/facts-without-provenance"))
     assert q.startswith("PREFIX ")
+
+
+# -- an answer the endpoint cut is an error, never fewer rows --------------------------------
+# Our `serve` cuts at --max-rows / --max-response-bytes and says so in X-Result-Truncated;
+# Virtuoso cuts at ResultSetMaxRows and says so in X-SPARQL-MaxRows. Read as a whole answer,
+# a cut one would make every count, network and catalogue silently wrong.
+
+ALLIANCES = "SELECT ?a WHERE { ?a a ag:Alliance }"  # 11 on the bundled graph
+
+
+def test_an_answer_our_endpoint_cut_is_an_error_naming_the_cap(graph):
+    from engines import running
+
+    from alliancegraph.errors import AnswerCut
+    from alliancegraph.web.app import Settings, create_app
+
+    assert len(graph.query(ALLIANCES).rows) == 11
+    app = create_app(graph, Settings(max_rows=5))
+    with running(app) as url:
+        remote = RemoteStore(f"{url}/sparql")
+        with pytest.raises(AnswerCut) as err:
+            remote.query(ALLIANCES)
+        message = str(err.value)
+        assert "max-rows=5" in message and "--max-rows" in message and url in message
+        # A graph answer is cut and said to be cut the same way.
+        with pytest.raises(AnswerCut):
+            remote.query("CONSTRUCT { ?a a ag:Alliance } WHERE { ?a a ag:Alliance }")
+        # What fits is answered whole.
+        assert len(remote.query(ALLIANCES + " LIMIT 5").rows) == 5
+        # The API on that endpoint says so too, rather than counting 5 alliances.
+        with pytest.raises(AnswerCut):
+            ag.open(endpoint=f"{url}/sparql").query(ALLIANCES)
+
+
+def test_a_long_answer_cut_after_its_first_bytes_is_an_error_too(graph):
+    """Past 1 MiB a JSON answer is streamed before the cut is known: no header, only the
+    note at its end."""
+    import httpx
+    from engines import running
+
+    from alliancegraph.errors import AnswerCut
+    from alliancegraph.web.app import Settings, create_app
+
+    every = "SELECT ?s ?p ?o ?x WHERE { ?s ?p ?o VALUES ?x { 1 2 3 4 } }"
+    assert len(graph.query(every).rows) > 12_000
+    app = create_app(graph, Settings(max_rows=12_000))
+    with running(app) as url:
+        for accept in ("application/sparql-results+json", "application/sparql-results+xml"):
+            r = httpx.post(
+                f"{url}/sparql", data={"query": every}, headers={"Accept": accept}, timeout=60
+            )
+            assert len(r.content) > 1 << 20 and "x-result-truncated" not in r.headers, accept
+            got = Response(200, r.headers["content-type"], r.content, headers=dict(r.headers))
+            assert answer_cut(got) == "its answer ends with the note truncated: max-rows=12000"
+        with pytest.raises(AnswerCut) as err:  # the whole path: JSON, as RemoteStore asks
+            RemoteStore(f"{url}/sparql").query(every)
+        assert "truncated: max-rows=12000" in str(err.value)
+        # A whole answer ending in a literal that looks like the note is no cut.
+        fake = "# truncated: max-rows=3; 3 rows written\n"
+        whole = RemoteStore(f"{url}/sparql").query(f"SELECT ?x WHERE {{ BIND({fake!r} AS ?x) }}")
+        assert whole.rows[0][0].value == fake
+
+
+def test_a_cut_answer_is_one_line_exit_1_in_the_cli(graph, cli_env):
+    from engines import running
+
+    from alliancegraph.web.app import Settings, create_app
+
+    env = {**os.environ, **cli_env}
+    app = create_app(graph, Settings(max_rows=5))
+    with running(app) as url:
+        r = subprocess.run(
+            [sys.executable, "-m", "alliancegraph.cli", "query", ALLIANCES,
+             "--endpoint", f"{url}/sparql"],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+    assert r.returncode == 1, r.stdout
+    assert r.stderr.startswith(f"error: SPARQL endpoint {url}/sparql cut its answer")
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_an_answer_virtuoso_cut_at_its_row_cap_is_an_error(bundled_build, tmp_path):
+    from engines import virtuoso_server
+
+    from alliancegraph.errors import AnswerCut
+
+    # publish lists the graphs Virtuoso holds (its own system graphs too): 50 leaves room
+    labels = "SELECT ?s ?l WHERE { ?s rdfs:label ?l }"
+    with virtuoso_server(tmp_path, max_rows=50) as base:
+        publish_dataset(
+            bundled_build.nquads_path, f"{base}/sparql",
+            store_url=f"{base}/sparql-graph-crud",
+        )  # fmt: skip
+        remote = RemoteStore(f"{base}/sparql")
+        with pytest.raises(AnswerCut) as err:
+            remote.query(labels)
+        assert "X-SPARQL-MaxRows: 50" in str(err.value)
+        assert "ResultSetMaxRows" in str(err.value)
+        # Under the cap, the whole answer.
+        assert len(remote.query(labels + " LIMIT 49").rows) == 49
+        assert len(remote.query(ALLIANCES).rows) == 11
+        assert remote.query("ASK { ?a a ag:Alliance }").boolean is True

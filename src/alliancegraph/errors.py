@@ -86,6 +86,11 @@ class EndpointError(AllianceGraphError):
     """A remote SPARQL endpoint could not be reached or answered with an error."""
 
 
+class AnswerCut(EndpointError):
+    """A remote endpoint sent part of the answer and said it stopped at its cap (rows or
+    bytes): read as the whole answer, it would make every count and network wrong."""
+
+
 class QueryOutOfMemory(AllianceGraphError):
     """A query needed more memory than its process may use (``megabytes``) and was
     stopped; the process that ran it is replaced."""

@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _escape_json
@@ -383,11 +384,30 @@ class Cut:
             f"the result had more than {self.limit} {unit}"
         )
 
+    @staticmethod
+    def noted(body: bytes) -> str | None:
+        """The header value (``max-rows=100000``) a body of ours ends with when it was cut
+        after its first bytes were sent (a long JSON or XML answer, where no header can say
+        it), or a graph's ``#`` note; None if it says nothing. Only the end is read: the
+        note is written last, and user text inside the answer is escaped there."""
+        m = _NOTED.search(body[-2 * _TAIL_ROOM :])
+        if not m:
+            return None
+        reason, limit = next((m[i], m[i + 1]) for i in (1, 3, 5) if m[i])
+        return f"{reason.decode()}={int(limit)}"
+
 
 #: Graph formats that take a trailing ``#`` comment saying a result was cut.
 _COMMENTED = {"ttl", "nt", "nq", "trig"}
 #: Bytes kept free under ``max_bytes`` for the end of the document and its note.
 _TAIL_ROOM = 256
+#: The end of a cut answer as :class:`ResultWriter` writes it: JSON's ``truncated`` member,
+#: XML's comment before ``</results>``, the graph formats' last comment line.
+_NOTED = re.compile(
+    rb'(?:\]\},"truncated":\{"reason":"(max-rows|max-bytes)","limit":(\d+),"rows":\d+\}\}'
+    rb"|<!-- truncated: (max-rows|max-bytes)=(\d+);[^<>]*--></results></sparql>"
+    rb"|\n# truncated: (max-rows|max-bytes)=(\d+);[^\n]*\n)\s*\Z"
+)
 
 
 class ResultWriter:

@@ -50,7 +50,8 @@ from .common import open_graph, reported, root_option
     type=click.IntRange(min=1),
     default=100_000,
     show_default=True,
-    help="Refuse results longer than this (page through them with LIMIT/OFFSET).",
+    help="Cut answers with more rows (triples) than this; a cut answer says so "
+    "(X-Result-Truncated), and the API reading it raises AnswerCut.",
 )
 @click.option(
     "--max-request-bytes",

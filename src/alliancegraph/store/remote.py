@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from .. import formats, internal
-from ..errors import EndpointError, QuerySyntaxError, QueryTimeout, UsageError
+from ..errors import AnswerCut, EndpointError, QuerySyntaxError, QueryTimeout, UsageError
 from ..namespaces import AGR, PREFIX_LINES, prefix_block
-from ..results import QueryResult
+from ..results import Cut, QueryResult
 from .base import Bindings, syntax_error
 from .binding import declares_dataset, query_form, with_values
 from .transport import Response, RetryPolicy, Transport, Unreachable
@@ -131,6 +131,14 @@ class RemoteStore:
             raise _refused(text, response)
         if not response.ok:
             raise response.error(f"SPARQL endpoint {self.endpoint}")
+        cut = answer_cut(response)
+        if cut:
+            raise AnswerCut(
+                f"SPARQL endpoint {self.endpoint} cut its answer ({cut}): the rows it sent are "
+                "not the whole answer. Ask for less (a narrower query, LIMIT and OFFSET) or "
+                "raise the endpoint's cap (alliancegraph serve --max-rows, "
+                "--max-response-bytes; Virtuoso's ResultSetMaxRows)"
+            )
         return parse_response(response.body, response.content_type, self.endpoint)
 
     def _send(self, text: str, timeout: float | None, graphs: Sequence[str] = ()) -> Response:
@@ -152,6 +160,25 @@ class RemoteStore:
         return self.transport.request(
             "GET", f"{self.endpoint}{sep}{encoded}", headers=headers, timeout=timeout
         )
+
+
+def answer_cut(response: Response) -> str | None:
+    """How the endpoint says it sent only part of the answer, if it does: our ``serve``'s
+    ``X-Result-Truncated`` (its row or byte cap) or the note that ends a long answer it cut
+    after the first bytes had gone (:meth:`Cut.noted`), Virtuoso's ``X-SPARQL-MaxRows`` (sent
+    once the answer reaches ``ResultSetMaxRows``: an answer of exactly that many rows cannot
+    be told from a cut one) or ``206 Partial Content`` (Virtuoso's "anytime" answers)."""
+    headers = response.headers
+    if "x-result-truncated" in headers:
+        return f"X-Result-Truncated: {headers['x-result-truncated']}"
+    noted = Cut.noted(response.body)
+    if noted:
+        return f"its answer ends with the note truncated: {noted}"
+    if "x-sparql-maxrows" in headers:
+        return f"X-SPARQL-MaxRows: {headers['x-sparql-maxrows']}"
+    if response.status == 206:
+        return "HTTP 206 Partial Content"
+    return None
 
 
 def _refused(text: str, response: Response) -> QuerySyntaxError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import EndpointError
 
@@ -51,6 +51,8 @@ class Response:
     #: how many requests were sent (1 + retries used)
     tries: int = 1
     retry_after: str | None = None
+    #: the response's headers, names in lower case
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -143,6 +145,7 @@ class Transport:
                     resp.read(),
                     tries,
                     resp.headers.get("Retry-After"),
+                    {k.lower(): v for k, v in resp.headers.items()},
                 )
         except urllib.error.HTTPError as e:
             data = b""
