@@ -47,6 +47,24 @@ def test_most_specific_class_by_hand(store):
     assert catalogue.most_specific_type(store, AGR + "nobody") is None
 
 
+def test_most_specific_is_above_none_of_the_others_by_hand():
+    a, b, c, d, o = (AG + "A", AG + "B", AG + "C", AG + "D", ORG + "O")
+    supers = {c: {b, a}, b: {a}, o: {a}}  # C < B < A, O < A
+    found = catalogue.most_specific(
+        {
+            "chain": {a, b, c},  # C: the others are above it
+            "two": {a, b, c, o},  # C and O are above none: ours (ag:) first
+            "tie": {d, a},  # neither is above the other: the smaller IRI
+            "two-of-ours": {c, d},  # the same, C before D
+            "cycle": {AG + "E", AG + "F"},  # each above the other: no most specific one
+            "none": set(),
+        },
+        {**supers, AG + "E": {AG + "F"}, AG + "F": {AG + "E"}},
+    )
+    assert found == {"chain": c, "two": c, "tie": a, "two-of-ours": c}
+    assert list(found) == sorted(found)  # in IRI order, whatever the engine's
+
+
 def test_prefer_class_ours_then_smallest():
     assert catalogue.prefer_class([ORG + "Organization", AG + "University"]) == AG + "University"
     assert catalogue.prefer_class([AG + "Project", AG + "Event"]) == AG + "Event"

@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 
 from .. import internal
-from ..catalogue import Source, most_specific_types, names
+from ..catalogue import Source, classes, most_specific, names, superclasses
 from ..errors import UsageError
 from ..namespaces import AG, ORG, RDF, shorten
 from ..search import class_iri
@@ -107,11 +107,8 @@ class Catalogue:
                 c.labels[iri] = (found.labels.zh, found.labels.en, found.labels.other)
             if found.aliases:
                 c.aliases[iri] = found.aliases
-        c._specific = most_specific_types(g)
-        for s, t in _rows(g, "analysis-classes"):
-            c.classes.setdefault(s.value, set()).add(t.value)
-        for sub, sup in _rows(g, "analysis-subclasses"):
-            c.supers.setdefault(sub.value, set()).add(sup.value)
+        c.classes, c.supers = classes(g), superclasses(g)
+        c._specific = most_specific(c.classes, c.supers)
         for p, q in _rows(g, "analysis-subproperties"):
             c.subproperties.setdefault(q.value, set()).add(p.value)
         for p, q in _rows(g, "analysis-inverses"):
