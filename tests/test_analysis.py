@@ -539,3 +539,59 @@ def test_projections_are_the_same_on_a_remote_engine(graph, remote):
         ), name
     a = an.path(remote, "爱美科", "重庆市功能材料技术创新战略联盟")
     pd.testing.assert_frame_equal(a, an.path(graph, "爱美科", "重庆市功能材料技术创新战略联盟"))
+
+
+# -- the catalogue kept in the build's folder ------------------------------------------------
+
+
+def _fields(c) -> dict:
+    names = ("labels", "aliases", "classes", "supers", "subproperties", "inverses",
+             "symmetric", "synthetic", "dates", "positions", "starts", "_specific")  # fmt: skip
+    return {n: getattr(c, n) for n in names}
+
+
+def test_the_catalogue_is_kept_in_the_build_folder_and_read_back_whole(tmp_path, monkeypatch):
+    from alliancegraph.analysis import projections as P
+
+    root = Path(__file__).resolve().parent.parent
+    g = ag.open(root=root, cache_dir=tmp_path / "cache")
+    kept = g.build.path / P.CATALOGUE_FILE
+    assert not kept.exists()
+    first = P.catalogue(g)
+    assert kept.exists()
+    whole = _fields(P.Catalogue.read(g))
+    assert _fields(first) == whole
+    assert whole["labels"] and whole["classes"] and whole["positions"] and whole["_specific"]
+    # Another process (here: another graph object) reads the file, not the store.
+    monkeypatch.setattr(P.Catalogue, "read", classmethod(lambda cls, g: pytest.fail("read")))
+    again = ag.open(root=root, cache_dir=tmp_path / "cache")
+    assert _fields(P.catalogue(again)) == whole
+    assert again.analyze.projection("two-mode").number_of_nodes() > 0
+
+
+def test_a_kept_catalogue_of_other_code_or_damaged_is_read_anew(tmp_path, monkeypatch):
+    from alliancegraph.analysis import projections as P
+
+    root = Path(__file__).resolve().parent.parent
+    g = ag.open(root=root, cache_dir=tmp_path / "cache")
+    whole = _fields(P.catalogue(g))
+    kept = g.build.path / P.CATALOGUE_FILE
+    good = kept.read_bytes()
+    head, body = good.split(b"\n", 1)
+    digest = head.split()[1]
+    for bad in (
+        b"older-code " + digest + b"\n" + body,  # made by other code: not trusted
+        good[: len(good) // 2],  # cut short
+        good.replace("重庆邮电大学".encode(), "重庆大学".encode()),  # edited
+        b"",
+    ):
+        assert bad != good
+        kept.write_bytes(bad)
+        fresh = ag.open(root=root, cache_dir=tmp_path / "cache")
+        assert _fields(P.catalogue(fresh)) == whole
+        assert kept.read_bytes() == good  # and written again whole
+    # A cache that cannot be written to still analyses.
+    kept.unlink()
+    monkeypatch.setattr(P, "atomic_write", lambda *a: (_ for _ in ()).throw(OSError("ro")))
+    fresh = ag.open(root=root, cache_dir=tmp_path / "cache")
+    assert _fields(P.catalogue(fresh)) == whole and not kept.exists()

@@ -150,6 +150,20 @@ def _members_csv(path: Path) -> Path:
     return path
 
 
+def test_analysis_after_an_import_sees_the_imported_members(tmp_path):
+    """The catalogue (labels, classes, memberships) and the networks measured on it are
+    kept per open graph; an import changes what the graph answers, so they are read anew."""
+    g = ag.open(root=ROOT, cache_dir=tmp_path / "cache", data_home=tmp_path / "home")
+    before = g.analyze.projection("two-mode")
+    labels = {d["label"] for _, d in before.nodes(data=True)}
+    assert "重庆测试新材料有限公司" not in labels
+    g.imports.members(_members_csv(tmp_path / "m.csv"), "功能材料", "测试名单")
+    after = g.analyze.projection("two-mode")
+    found = [n for n, d in after.nodes(data=True) if d["label"] == "重庆测试新材料有限公司"]
+    assert len(found) == 1 and after.nodes[found[0]]["type"] == "ag:Enterprise"
+    assert after.has_edge(FUNCTIONAL, found[0]) or after.has_edge(found[0], FUNCTIONAL)
+
+
 def test_imports_round_trip_through_the_api(tmp_path):
     g = ag.open(root=ROOT, cache_dir=tmp_path / "cache", data_home=tmp_path / "home")
     assert g.imports.list() == []

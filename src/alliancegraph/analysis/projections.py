@@ -12,11 +12,15 @@ about the data (labels, types, classes, property labels) it reads from the graph
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -25,6 +29,7 @@ import numpy as np
 from .. import internal
 from ..catalogue import Source, classes, most_specific, names, superclasses
 from ..errors import UsageError
+from ..fileio import atomic_write
 from ..namespaces import AG, ORG, RDF, shorten
 from ..search import class_iri
 from .arrays import ArrayGraph
@@ -125,6 +130,53 @@ class Catalogue:
                 c.starts[(a.value, o.value)] = start.value
         return c
 
+    def to_json(self, made_by: str) -> bytes:
+        """What :meth:`read` found (evidence and memos left out: read when asked), as a
+        line naming the code that made it and the SHA-256 of the JSON that follows."""
+        doc = {
+            "labels": self.labels,
+            "aliases": self.aliases,
+            "classes": {k: sorted(v) for k, v in self.classes.items()},
+            "supers": {k: sorted(v) for k, v in self.supers.items()},
+            "subproperties": {k: sorted(v) for k, v in self.subproperties.items()},
+            "inverses": {k: sorted(v) for k, v in self.inverses.items()},
+            "symmetric": sorted(self.symmetric),
+            "synthetic": sorted(self.synthetic),
+            "dates": self.dates,
+            "positions": [[a, o, v] for (a, o), v in self.positions.items()],
+            "starts": [[a, o, v] for (a, o), v in self.starts.items()],
+            "specific": self._specific,
+        }
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return f"{made_by} {hashlib.sha256(body).hexdigest()}\n".encode("ascii") + body
+
+    @classmethod
+    def from_json(cls, data: bytes, made_by: str) -> Catalogue | None:
+        """The catalogue :meth:`to_json` wrote, if ``made_by`` the same code and whole;
+        else None (another layout, a damaged or edited file: read anew)."""
+        head, _, body = data.partition(b"\n")
+        if head.decode("ascii", "replace") != f"{made_by} {hashlib.sha256(body).hexdigest()}":
+            return None
+        doc = json.loads(body)
+
+        def sets(key: str) -> dict[str, set[str]]:
+            return {k: set(v) for k, v in doc[key].items()}
+
+        return cls(
+            labels={k: (v[0], v[1], v[2]) for k, v in doc["labels"].items()},
+            aliases=doc["aliases"],
+            classes=sets("classes"),
+            supers=sets("supers"),
+            subproperties=sets("subproperties"),
+            inverses=sets("inverses"),
+            symmetric=set(doc["symmetric"]),
+            synthetic=set(doc["synthetic"]),
+            dates=doc["dates"],
+            positions={(a, o): v for a, o, v in doc["positions"]},
+            starts={(a, o): v for a, o, v in doc["starts"]},
+            _specific=doc["specific"],
+        )
+
     def load_evidence(self, g: Source) -> None:
         """Read every provenance record (deferred: projections without evidence skip it)."""
         if self._has_evidence:
@@ -208,22 +260,62 @@ class Catalogue:
         }
 
 
+#: Each open graph's catalogue, with the folder of the build it was read from.
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The catalogue's file in a build's folder (whose dataset never changes).
+CATALOGUE_FILE = "catalogue.json"
+
+
+def _build_folder(g: Source) -> Path | None:
+    path = getattr(getattr(g, "build", None), "path", None)
+    return Path(path) if path is not None else None
 
 
 def catalogue(g: Source) -> Catalogue:
-    """The catalogue of ``g``, read on first use and kept while ``g`` lives."""
+    """The catalogue of ``g``, read on first use and kept while ``g`` lives and answers
+    from the same build (an import makes a new one: it is read anew). A graph of a build
+    keeps it in the build's folder (:data:`CATALOGUE_FILE`, written on first use): the
+    next process reads the file instead of every label, class and membership again."""
+    folder = _build_folder(g)
     try:
         cached = _CACHE.get(g)
     except TypeError:
+        return _read(g, folder)
+    if cached is None or cached[0] != folder:
+        cached = _CACHE[g] = (folder, _read(g, folder))
+    return cached[1]
+
+
+def _fingerprint() -> str:
+    """What a kept catalogue was made by: this module, :mod:`alliancegraph.catalogue` and
+    the internal queries; a file made by other code is read anew, never trusted."""
+    from .. import catalogue as names_and_types
+
+    digest = hashlib.sha256()
+    for module in (__file__, names_and_types.__file__):
+        digest.update(Path(module).read_bytes())
+    for name in internal.names():
+        digest.update(internal.text(name).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _read(g: Source, folder: Path | None) -> Catalogue:
+    if folder is None:
         return Catalogue.read(g)
-    if cached is None:
-        cached = _CACHE[g] = Catalogue.read(g)
-    return cached
+    path, made_by = folder / CATALOGUE_FILE, _fingerprint()
+    with contextlib.suppress(OSError):
+        kept = Catalogue.from_json(path.read_bytes(), made_by)
+        if kept is not None:
+            return kept
+    found = Catalogue.read(g)
+    with contextlib.suppress(OSError):  # a read-only cache still analyses
+        atomic_write(path, found.to_json(made_by))
+    return found
 
 
 def refresh(g: Source) -> None:
-    """Forget what was read from ``g`` (after the data behind a remote endpoint changed)."""
+    """Forget what was read from ``g`` (after the data behind a remote endpoint changed;
+    a graph of a build reads its build's anew on its own)."""
     _CACHE.pop(g, None)
 
 
