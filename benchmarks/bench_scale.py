@@ -257,7 +257,8 @@ def rows_alone(url: str, lat: dict, target: float, reps: int, **kw) -> None:
     """For each query of ``lat`` (:func:`latency`'s result) over ``target``: the p50 of
     :func:`rows_alone_text` with its rows and columns, through the same server, as
     ``rows_alone_s`` (``kw``: :func:`latency`'s options). Over the target too, no rewrite
-    of that query can meet it on this server: its answer alone takes longer."""
+    of that query can meet it on this server: its answer alone takes longer. One that
+    failed is ``rows_alone_error``."""
     slow = {
         n: rows_alone_text(e["rows"], e["columns"])
         for n, e in lat.items()
@@ -266,6 +267,8 @@ def rows_alone(url: str, lat: dict, target: float, reps: int, **kw) -> None:
     for name, e in latency(url, slow, reps, **kw).items():
         if "p50_s" in e:
             lat[name]["rows_alone_s"] = e["p50_s"]
+        elif "error" in e:
+            lat[name]["rows_alone_error"] = e["error"]
 
 
 def rows_alone_engine(store, lat: dict, reps: int = 5) -> None:

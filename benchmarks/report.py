@@ -473,7 +473,7 @@ def _scale_section(qs: dict) -> list[str]:
                     secs(s.get("p50_s")) + runs_note(s.get("runs"), reps)
                     if "error" not in s
                     else s["error"][:60],
-                    secs(s.get("rows_alone_s")),
+                    secs(s.get("rows_alone_s")) if "rows_alone_error" not in s else "failed",
                     secs(s.get("rows_alone_engine_s")),
                 ]
             )

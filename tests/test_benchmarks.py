@@ -437,6 +437,23 @@ def test_the_rows_alone_are_timed_for_the_queries_over_the_target_only() -> None
     assert "rows_alone_s" not in lat["fast"] and "rows_alone_s" not in lat["empty"]
 
 
+def test_rows_alone_that_failed_say_so_in_the_table() -> None:
+    """At 100× the rows alone of `alliance-members` failed and the table showed "–", as if
+    they had not been asked for."""
+    import httpx
+
+    refused = httpx.MockTransport(lambda request: httpx.Response(503, text="error: overloaded"))
+    lat = {"named:a": {"first_s": 0.3, "p50_s": 0.3, "rows": 2, "columns": 1, "runs": 1}}
+    bs = _bench("bench_scale")
+    bs.rows_alone("http://test/sparql", lat, 0.1, reps=1, client=httpx.Client(transport=refused))
+    assert lat["named:a"]["rows_alone_error"] == "HTTP 503: error: overloaded"
+    assert "rows_alone_s" not in lat["named:a"]
+    r = _results()
+    r["queries"]["10.0"]["serve"] = {"latency": lat}
+    md = "\n".join(_bench("report")._scale_section(r["queries"]))
+    assert "| named:a | 2 | – | – | 300.0 ms | 300.0 ms | failed | – |" in md
+
+
 def test_the_target_says_how_many_misses_are_beyond_their_rows_alone() -> None:
     report = _bench("report")
     lat = {
