@@ -134,6 +134,31 @@ def test_with_values_finds_the_where_group_of_each_query_form():
         with_values("SELECT * WHERE { ?x ?p ?o }", {"not a var": a})
 
 
+def test_values_are_bound_inside_a_sub_select_that_asks_for_them():
+    """A sub-select does not see the outer VALUES: a ``#@bind`` line in one binds the same
+    values there too, so it computes for them alone (same rows, less work)."""
+    a = ox.NamedNode(EX + "a")
+    text = (
+        "SELECT ?x ?n WHERE {\n  ?x ?p ?o\n"
+        "  { SELECT ?x (COUNT(*) AS ?n) WHERE {\n    #@bind: ?x here too\n"
+        "    ?x ?q ?r } GROUP BY ?x } }"
+    )
+    bound = with_values(text, {"x": a})
+    assert bound.count(f"VALUES (?x) {{ (<{EX}a>) }}") == 2
+    inner = bound.index("#@bind")
+    assert bound.index("VALUES", inner) < bound.index("?x ?q ?r")
+    # a marker inside a string or an IRI is text, not a marker
+    literal = 'SELECT ?x WHERE { ?x ?p "#@bind" }'
+    assert with_values(literal, {"x": a}).count("VALUES") == 1
+    # the same rows as binding outside alone, on a store where ?x matters
+    store = ox.Store()
+    for s, o in (("a", "1"), ("a", "2"), ("b", "3")):
+        store.add(ox.Quad(ox.NamedNode(EX + s), ox.NamedNode(EX + "p"), ox.Literal(o)))
+    es = EmbeddedStore(store)
+    rows = es.query(text, bindings={"x": a}).rows
+    assert sorted((r[0].value, int(r[1].value)) for r in rows) == [(EX + "a", 2)] * 2
+
+
 def test_cli_timeout_stops_a_runaway_query(cli_env):
     env = {**os.environ, **cli_env}
     subprocess.run(

@@ -52,10 +52,19 @@ def declares_dataset(sparql: str) -> bool:
     return False
 
 
+#: A comment line in a sub-select that asks for the parameters' VALUES there too.
+BIND_HERE = "#@bind"
+
+
 def with_values(sparql: str, bindings: Bindings) -> str:
     """Bind variables by adding ``VALUES (?a ?b) { (t1 t2) }`` as the first element of the
     query's top-level WHERE group. Terms are written by Oxigraph's own serialiser (a
     literal's quotes, braces and newlines are escaped), so a value stays one term.
+
+    A sub-select does not see the outer block, so one that would compute for every value
+    can ask for the same block with a comment line starting ``#@bind`` (:data:`BIND_HERE`):
+    it is added after that line too. Run unbound, the line is a comment and the query
+    gives the same rows, computed for all values.
 
     >>> with_values("SELECT ?l WHERE { ?e rdfs:label ?l }", {"e": ox.NamedNode("http://x/a")})
     'SELECT ?l WHERE { VALUES (?e) { (<http://x/a>) }\\n ?e rdfs:label ?l }'
@@ -90,4 +99,12 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     names = " ".join(f"?{k}" for k in checked)
     terms = " ".join(str(t) for t in checked.values())
     block = f" VALUES ({names}) {{ ({terms}) }}\n"
-    return sparql[:insert_at] + block + sparql[insert_at:]
+    marks = [
+        m.end()
+        for m in _TOKEN.finditer(sparql, insert_at)
+        if m.lastgroup == "comment" and m.group().startswith(BIND_HERE)
+    ]
+    out = sparql
+    for at in reversed(marks):  # the markers' lines, from the last: offsets stay true
+        out = out[:at] + "\n" + block + out[at:]
+    return out[:insert_at] + block + out[insert_at:]
