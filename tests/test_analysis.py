@@ -592,6 +592,8 @@ def test_a_kept_catalogue_of_other_code_or_damaged_is_read_anew(tmp_path, monkey
         assert kept.read_bytes() == good  # and written again whole
     # A cache that cannot be written to still analyses.
     kept.unlink()
-    monkeypatch.setattr(P, "atomic_write", lambda *a: (_ for _ in ()).throw(OSError("ro")))
+    from alliancegraph import fileio
+
+    monkeypatch.setattr(fileio, "atomic_write", lambda *a: (_ for _ in ()).throw(OSError("ro")))
     fresh = ag.open(root=root, cache_dir=tmp_path / "cache")
     assert _fields(P.catalogue(fresh)) == whole and not kept.exists()

@@ -10,6 +10,9 @@ exclusive (the import that updates the manifest and builds, the cleaner that rem
 build nobody reads). The kernel drops it when its process dies, however it dies, so a
 killed process never leaves a stale lock.
 
+:func:`kept` reads what a build's folder keeps (the search index, the importer's index,
+the analyses' catalogue), or makes and writes it there on first use.
+
 :func:`file_digest` hashes a file once per process while it stays the same file (a 10x
 import layer is 350 MB: 0.6 s a hash, and a build key, the append check and the import
 each wanted it).
@@ -17,6 +20,7 @@ each wanted it).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -25,6 +29,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def _umask() -> int:
@@ -44,6 +51,24 @@ def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def kept(
+    path: Path, read: Callable[[bytes], T | None], make: Callable[[], T],
+    dump: Callable[[T], bytes],
+) -> T:  # fmt: skip
+    """What is derived once from data that never changes (a build's folder): ``read`` of
+    ``path``'s bytes, else ``make()``, written there atomically (``dump``) for the next
+    reader. A file missing or refused by ``read`` (another layout, damaged) is made anew;
+    a folder that cannot be written keeps nothing, and the value is still returned."""
+    with contextlib.suppress(OSError):
+        found = read(path.read_bytes())
+        if found is not None:
+            return found
+    made = make()
+    with contextlib.suppress(OSError):
+        atomic_write(path, dump(made))
+    return made
 
 
 def _write_beside(path: Path, data: bytes | str | Iterable[bytes]) -> Path:

@@ -512,20 +512,17 @@ def load_index(source: _Source, folder: Path | None = None) -> SearchIndex:
     ``folder/search-index.json``, written there atomically on first use if absent;
     without, it is read through SPARQL once per store whose dataset is fixed (a build's,
     a remote endpoint's) and per call otherwise."""
-    from .fileio import atomic_write
+    from .fileio import kept
 
     inner = _inner(source)
     if folder is not None:
         key = str(folder)
         index = _BY_FOLDER.get(key)
         if index is None:
-            path = folder / INDEX_FILE
-            with contextlib.suppress(OSError):
-                index = SearchIndex.from_json(path.read_bytes())
-            if index is None:
-                index = SearchIndex.read(source)
-                with contextlib.suppress(OSError):  # a read-only cache still searches
-                    atomic_write(path, index.to_json())
+            index = kept(
+                folder / INDEX_FILE, SearchIndex.from_json, lambda: SearchIndex.read(source),
+                SearchIndex.to_json,
+            )  # fmt: skip
             if len(_BY_FOLDER) >= 8:
                 _BY_FOLDER.pop(next(iter(_BY_FOLDER)))
             _BY_FOLDER[key] = index

@@ -12,7 +12,6 @@ about the data (labels, types, classes, property labels) it reads from the graph
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import weakref
@@ -29,7 +28,7 @@ import numpy as np
 from .. import internal
 from ..catalogue import Source, classes, most_specific, names, superclasses
 from ..errors import UsageError
-from ..fileio import atomic_write
+from ..fileio import kept
 from ..namespaces import AG, ORG, RDF, shorten
 from ..search import class_iri
 from .arrays import ArrayGraph
@@ -302,15 +301,13 @@ def _fingerprint() -> str:
 def _read(g: Source, folder: Path | None) -> Catalogue:
     if folder is None:
         return Catalogue.read(g)
-    path, made_by = folder / CATALOGUE_FILE, _fingerprint()
-    with contextlib.suppress(OSError):
-        kept = Catalogue.from_json(path.read_bytes(), made_by)
-        if kept is not None:
-            return kept
-    found = Catalogue.read(g)
-    with contextlib.suppress(OSError):  # a read-only cache still analyses
-        atomic_write(path, found.to_json(made_by))
-    return found
+    made_by = _fingerprint()
+    return kept(
+        folder / CATALOGUE_FILE,
+        lambda data: Catalogue.from_json(data, made_by),
+        lambda: Catalogue.read(g),
+        lambda found: found.to_json(made_by),
+    )
 
 
 def refresh(g: Source) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .. import internal
-from ..fileio import atomic_write, file_digest
+from ..fileio import atomic_write, file_digest, kept
 from ..namespaces import PREFIXES, RDF, shorten
 from .normalise import name_key
 
@@ -195,11 +195,10 @@ def _keep_rows(build: Build, rows: IndexRows) -> None:
 def rows_of(build: Build, store: ox.Store) -> IndexRows:
     """The index rows of ``build`` (``store``: its store, open): kept in its folder, asked
     of the store and kept there the first time."""
-    rows = _read_rows(build)
-    if rows is None:
-        rows = IndexRows.query(store)
-        _keep_rows(build, rows)
-    return rows
+    return kept(
+        build.path / _CACHE, IndexRows.from_json, lambda: IndexRows.query(store),
+        IndexRows.to_json,
+    )  # fmt: skip
 
 
 #: the subject of an N-Quads line: an IRI, or a blank node
