@@ -571,3 +571,24 @@ def _timed(c: httpx.Client, url: str) -> float:
     t0 = time.perf_counter()
     assert c.get(url).status_code == 200
     return time.perf_counter() - t0
+
+
+def test_the_engine_answer_is_held_once():
+    """A worker holds an answer the engine writes once, not once in pieces and again
+    joined (a 460 MB answer held twice passed a query worker's 1 GB): the memory it takes
+    while written stays under one and a half times its size."""
+    import tracemalloc
+
+    from alliancegraph.results import engine_answer
+
+    store, text = _engine_answers(12000)
+    tracemalloc.start()
+    try:
+        written = engine_answer(store.raw_query(text), ["number", "s", "o"], "json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert written is not None
+    size = len(written[0])
+    assert size > 2 << 20  # a few MB: the engine's many writes
+    assert peak < 1.5 * size, (peak, size)

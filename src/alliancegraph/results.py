@@ -522,11 +522,12 @@ class ResultWriter:
             body += f"# {self.cut.comment()}\n"
         yield from self._whole(body.encode("utf-8"))
 
-    def _whole(self, data: bytes) -> Iterator[bytes]:
-        """An answer held whole, in chunks (one empty chunk if it is empty)."""
+    def _whole(self, data: bytes | bytearray) -> Iterator[bytes]:
+        """An answer held whole, in chunks of bytes (one empty chunk if it is empty)."""
         self.written = len(data)
+        view = memoryview(data)
         for i in range(0, max(len(data), 1), self.chunk):
-            yield data[i : i + self.chunk]
+            yield bytes(view[i : i + self.chunk])
 
 
 # -- SELECT answers written by the engine -------------------------------------------------
@@ -564,26 +565,29 @@ _ENGINE = {
 
 
 class _EngineAnswer:
-    """What Oxigraph's serialiser writes (8 KB at a time), with the rows begun counted by
-    the ``starts`` that begin them (each 1 MB); the engine is stopped (:class:`_Full`)
-    once a row past ``max_rows`` has begun or ``max_bytes`` bytes are passed."""
+    """What Oxigraph's serialiser writes (8 KB at a time), appended to one buffer, with the
+    rows begun counted by the ``starts`` that begin them (each 1 MB, in place: no copy);
+    the engine is stopped (:class:`_Full`) once a row past ``max_rows`` has begun or
+    ``max_bytes`` bytes are passed. One buffer, not a list of pieces joined at the end:
+    the answer is held once (a 460 MB answer held twice passed a worker's 1 GB)."""
 
     def __init__(self, starts: list[bytes], max_rows: int | None, max_bytes: int | None):
         self.starts = starts
         self.max_rows, self.max_bytes = max_rows, max_bytes
-        self.parts: list[bytes] = []
-        self.size = self.rows = 0
-        self.counted = 0  # parts[:counted] are counted
+        self.buf = bytearray()
+        self.rows = 0
+        self.counted = 0  # buf[:counted] is counted
+        self.pending = 0  # writes since
         self.row_cut: int | None = None  # where the first row past max_rows begins
-        # the end of what was counted, as long as a start less one byte: a start split
-        # between two blocks lies in that and the beginning of the next
-        self.keep = max((len(s) for s in self.starts), default=1) - 1
-        self.prev = b""
+
+    @property
+    def size(self) -> int:
+        return len(self.buf)
 
     def write(self, data: bytes) -> int:
-        self.parts.append(data)
-        self.size += len(data)
-        if len(self.parts) - self.counted >= self.BLOCK:
+        self.buf += data
+        self.pending += 1
+        if self.pending >= self.BLOCK:
             self.count()
         if self.row_cut is not None or (self.max_bytes is not None and self.size > self.max_bytes):
             raise _Full
@@ -596,26 +600,21 @@ class _EngineAnswer:
     BLOCK = 128
 
     def count(self) -> None:
-        """Count the rows begun in what has come since the last count (and find where the
-        first row past ``max_rows`` begins, if it is there)."""
-        block = b"".join(self.parts[self.counted :])
-        offset = self.size - len(block)
-        self.counted = len(self.parts)
-        head = block[: self.keep]
-        before = self.rows
-        for s in self.starts:  # in the block, and across its join with the last one
-            self.rows += block.count(s) + (self.prev[1 - len(s) :] + head[: len(s) - 1]).count(s)
+        """Count the rows begun in what has come since the last count: each start that
+        ends there (one split across the last count's end is counted now, once), and find
+        where the first row past ``max_rows`` begins, if it is there."""
+        buf, end, before = self.buf, len(self.buf), self.rows
+        for s in self.starts:
+            self.rows += buf.count(s, max(0, self.counted - len(s) + 1), end)
         if self.max_rows is not None and self.rows > self.max_rows and self.row_cut is None:
-            window, base = self.prev + block, offset - len(self.prev)
             found = []
             for s in self.starts:
-                at = window.find(s)
+                at = buf.find(s, max(0, self.counted - len(s) + 1), end)
                 while at >= 0:
-                    if base + at + len(s) > offset:  # not one counted before
-                        found.append(base + at)
-                    at = window.find(s, at + 1)
+                    found.append(at)
+                    at = buf.find(s, at + 1, end)
             self.row_cut = sorted(found)[self.max_rows - before]
-        self.prev = (self.prev + block)[-self.keep :] if self.keep else b""
+        self.counted, self.pending = end, 0
 
 
 def engine_answer(
@@ -624,7 +623,7 @@ def engine_answer(
     fmt: str,
     max_rows: int | None = None,
     max_bytes: int | None = None,
-) -> tuple[bytes, int, Cut | None] | None:
+) -> tuple[bytes | bytearray, int, Cut | None] | None:
     """A SELECT answer in SPARQL-JSON or XML (``fmt``) written by Oxigraph itself (no
     Python term per value, no Python string per row), the same bytes :class:`ResultWriter`
     writes, cut where it cuts: after ``max_rows`` rows, or after the last row that ends
@@ -641,7 +640,7 @@ def engine_answer(
     except _Full:
         stopped = True
     sink.count()
-    body = b"".join(sink.parts)
+    body = sink.buf
     if any(text in body for text in form.unsure):
         return None
     cuts = []
