@@ -443,34 +443,7 @@ def test_the_untraced_predicates_are_read_from_the_query():
     assert untraced_predicates() == UNTRACED
 
 
-OWL_OBJECT_PROPERTY = "http://www.w3.org/2002/07/owl#ObjectProperty"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-
-
-def test_entity_edges_are_the_stated_facts_between_entities_but_a_records_parts(graph):
-    """``analysis-entity-edges`` leaves out the parts of a membership record, and only
-    them; their subjects are all memberships, so no projection loses an edge by it."""
-    from alliancegraph import internal
-    from alliancegraph.analysis.projections import RECORD_PARTS
-    from alliancegraph.namespaces import GRAPH_INFERRED
-
-    store = graph.store.store
-    props = {s for s, o in _pairs(store, RDF_TYPE) if o == OWL_OBJECT_PROPERTY}
-    stated = {
-        (q.subject.value, q.predicate.value, q.object.value)
-        for q in store
-        if q.predicate.value in props
-        and q.graph_name != ox.NamedNode(GRAPH_INFERRED)
-        and isinstance(q.object, ox.NamedNode)
-        and q.subject.value.startswith(AGR)
-        and q.object.value.startswith(AGR)
-    }
-    parts = {t for t in stated if t[1] in RECORD_PARTS}
-    assert {t[1] for t in parts} == set(RECORD_PARTS)  # the bundled graph has each part
-    memberships = {s for s, o in _pairs(store, RDF_TYPE) if o == ORG + "Membership"}
-    assert {s for s, _, _ in parts} <= memberships
-    rows = {_plain(r) for r in graph.query(internal.text("analysis-entity-edges")).rows}
-    assert rows == stated - parts
 
 
 def test_evidence_is_every_statement_between_iris_but_a_records_parts(graph):
