@@ -42,6 +42,19 @@ def graph(bundled_build, session_cache) -> ag.AllianceGraph:
     return ag.open(root=ROOT, cache_dir=session_cache)
 
 
+@pytest.fixture(scope="session")
+def record_parts() -> frozenset[str]:
+    """The parts of a membership record: the predicates ``agsh:MembershipPartsShape``
+    targets (``ontology/shapes.ttl``), which puts them on memberships alone."""
+    import pyoxigraph as ox
+
+    shapes = ox.Store()
+    shapes.load(path=str(ROOT / "ontology" / "shapes.ttl"), format=ox.RdfFormat.TURTLE)
+    shape = ox.NamedNode("https://w3id.org/alliancegraph/shapes#MembershipPartsShape")
+    target = ox.NamedNode("http://www.w3.org/ns/shacl#targetSubjectsOf")
+    return frozenset(q.object.value for q in shapes.quads_for_pattern(shape, target, None))
+
+
 @pytest.fixture()
 def project_copy(tmp_path) -> Path:
     """A private copy of data/ and ontology/ that a test may break."""

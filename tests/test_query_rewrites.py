@@ -446,9 +446,23 @@ def test_the_untraced_predicates_are_read_from_the_query():
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
-def test_evidence_is_every_statement_between_iris_but_a_records_parts(graph):
+def test_the_record_parts_both_queries_leave_out_are_the_shapes_targets(record_parts):
+    """One list in three places: the shape that keeps the parts on memberships, and the two
+    queries that may leave them out because it does."""
+    import re
+
     from alliancegraph import internal
-    from alliancegraph.analysis.projections import RECORD_PARTS
+    from alliancegraph.namespaces import expand
+
+    assert len(record_parts) == 4
+    for name in ("analysis-entity-edges", "analysis-evidence"):
+        found = re.search(r"\?p NOT IN \(([^)]*)\)", internal.text(name))
+        assert found is not None, name
+        assert {expand(t.strip()) for t in found.group(1).split(",")} == record_parts, name
+
+
+def test_evidence_is_every_statement_between_iris_but_a_records_parts(graph, record_parts):
+    from alliancegraph import internal
 
     store = graph.store.store
 
@@ -463,7 +477,7 @@ def test_evidence_is_every_statement_between_iris_but_a_records_parts(graph):
         p = one(st, RDF_NS + "predicate")
         if not isinstance(o, ox.NamedNode):
             continue
-        if p in RECORD_PARTS:
+        if p in record_parts:
             parts += 1
             continue
         ev, src = one(st, AG + "evidenceText"), one(st, PROV + "wasDerivedFrom")

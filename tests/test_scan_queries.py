@@ -139,11 +139,9 @@ def test_entity_edges_are_the_stated_object_property_facts_between_our_entities(
     ]
 
 
-def test_entity_edges_on_the_bundled_graph_are_its_stated_triples_not_inferred(graph):
-    """Less the parts of membership records (``RECORD_PARTS``), which the graph has, every
+def test_entity_edges_on_the_bundled_graph_are_its_stated_triples_not_inferred(graph, record_parts):
+    """Less the parts of membership records (``record_parts``), which the graph has, every
     one on an ``org:Membership``: so leaving them out drops no edge between two nodes."""
-    from alliancegraph.analysis.projections import RECORD_PARTS
-
     store = graph.store.store
     props = {q.subject for q in store.quads_for_pattern(None, TYPE, N(OWL + "ObjectProperty"))}
     inferred = {q.triple for q in store.quads_for_pattern(None, None, None, N(GRAPH_INFERRED))}
@@ -156,8 +154,8 @@ def test_entity_edges_on_the_bundled_graph_are_its_stated_triples_not_inferred(g
         and q.object.value.startswith(AGR)
         and q.triple not in inferred  # the old shape: NOT EXISTS in the inferred graph
     }
-    parts = {t for t in expected if t.predicate.value in RECORD_PARTS}
-    assert {t.predicate.value for t in parts} == set(RECORD_PARTS)
+    parts = {t for t in expected if t.predicate.value in record_parts}
+    assert {t.predicate.value for t in parts} == record_parts
     memberships = {q.subject for q in store.quads_for_pattern(None, TYPE, N(ORG + "Membership"))}
     assert {t.subject for t in parts} <= memberships
     rows = Counter(ox.Triple(*r) for r in graph.query(internal.text("analysis-entity-edges")).rows)

@@ -67,11 +67,9 @@ NOT_NODES = frozenset(
     }
 )
 
-#: The parts of an ``org:Membership`` record: its subject is the record (the shapes' rule
-#: ``agsh:MembershipPartsShape``), never a node, so no projection has these as edges.
-#: ``analysis-entity-edges`` and ``analysis-evidence`` leave them out in the engine (half
-#: of the facts an import states: 170k rows at 10x were 82k).
-RECORD_PARTS = (ORG + "organization", ORG + "member", ORG + "role", ORG + "memberDuring")
+# The parts of an org:Membership record (the targets of agsh:MembershipPartsShape, which
+# puts them on memberships alone) are never edges between two nodes: analysis-entity-edges
+# and analysis-evidence leave them out in the engine (170k rows at 10x were 82k).
 
 # -- the catalogue: labels, types and evidence, read once per graph ------------------------
 # Every question is an internal query file (queries/internal/analysis-*.rq); names and the
